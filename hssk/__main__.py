@@ -1,0 +1,3 @@
+from hssk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""The one place a database is opened."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from hssk.config import db_path
+from hssk.queries import load_query
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and create if needed) the workbench database. ':memory:' gives a throwaway one for tests."""
+    target = str(path) if str(path) == ":memory:" else str(db_path(path))
+    if target != ":memory:" and not read_only:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    # Never let DuckDB fetch extensions at run time: stations are offline.
+    con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
+                                                               "autoload_known_extensions": False})
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(load_query("schema"))

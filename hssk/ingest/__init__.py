@@ -1,0 +1,5 @@
+"""Reading station exports into the raw and clean layers (see docs/architecture.md)."""
+
+KINDS = ("hssk", "population", "deaths", "insurance", "care")
+SNAPSHOT_KINDS = ("hssk", "population", "insurance")
+EVENT_KINDS = ("deaths", "care")

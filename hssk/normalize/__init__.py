@@ -1,0 +1,1 @@
+"""Pure Vietnamese standardisation functions (filled in below)."""

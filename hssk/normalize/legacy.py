@@ -1,0 +1,269 @@
+"""Legacy Vietnamese 8-bit encodings (TCVN3/ABC and VNI-Windows) as they appear in Unicode cells.
+
+A cell typed in a `.VnTime` (TCVN3) or `VNI-Times` (VNI) font reaches us as the Latin-1/cp1252 reading of its
+bytes ("mojibake"): `NguyÔn V¨n An` (TCVN3) or `Nguyeãn Vaên An` (VNI) for "Nguyễn Văn An". These functions
+convert between NFC Unicode and that mojibake, detect it, and repair it (domain.md §4.4–§4.6).
+
+Capitals (be precise, the encodings differ):
+- **VNI** has every capital: `decode_vni(encode_vni(x)) == x` for NFC text made of Vietnamese letters, ASCII and
+  punctuation.
+- **TCVN3** has only the unaccented capitals Ă Â Ê Ô Ơ Ư Đ (codes 0xA1–0xA7). `encode_tcvn3` writes any other
+  capital with a tone mark (À, Ễ, Ứ …) with the code of its lower-case letter, as the capitals font `.VnTimeH`
+  does. `decode_tcvn3` therefore returns lower-case letters for those codes, except that it upper-cases a whole
+  word when at least two letters of that word have a known case (ASCII letters, codes 0xA1–0xA7) and all of them
+  are capitals, and the whole cell when that holds for the cell ("NGUYÔN V¡N AN" → "NGUYỄN VĂN AN";
+  "HÀ NỘI" round-trips). So `decode_tcvn3(encode_tcvn3(x)) == x` for lower-case text and for upper-case text with
+  at least two known-case letters; otherwise only up to case (`Ánh` → `ánh`, a lone `HÀ` → `Hà`). Proper
+  capitalisation of names is the caller's job (`hssk.normalize.text.title_case`).
+
+Characters outside the Vietnamese alphabet that collide with codes (e.g. `ü`, `ß`) are passed through by the
+encoders and are not guaranteed to round-trip.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["encode_tcvn3", "decode_tcvn3", "encode_vni", "decode_vni", "detect_legacy", "repair_legacy"]
+
+# --- TCVN3 (ABC, TCVN 5712:1993 VN3): one byte per letter -------------------------------------------------
+_TCVN3_CODES: dict[int, str] = {
+    0xA1: "Ă", 0xA2: "Â", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư", 0xA7: "Đ",
+    0xA8: "ă", 0xA9: "â", 0xAA: "ê", 0xAB: "ô", 0xAC: "ơ", 0xAD: "ư", 0xAE: "đ",
+    0xB5: "à", 0xB6: "ả", 0xB7: "ã", 0xB8: "á", 0xB9: "ạ",
+    0xBB: "ằ", 0xBC: "ẳ", 0xBD: "ẵ", 0xBE: "ắ", 0xC6: "ặ",
+    0xC7: "ầ", 0xC8: "ẩ", 0xC9: "ẫ", 0xCA: "ấ", 0xCB: "ậ",
+    0xCC: "è", 0xCE: "ẻ", 0xCF: "ẽ", 0xD0: "é", 0xD1: "ẹ",
+    0xD2: "ề", 0xD3: "ể", 0xD4: "ễ", 0xD5: "ế", 0xD6: "ệ",
+    0xD7: "ì", 0xD8: "ỉ", 0xDC: "ĩ", 0xDD: "í", 0xDE: "ị",
+    0xDF: "ò", 0xE1: "ỏ", 0xE2: "õ", 0xE3: "ó", 0xE4: "ọ",
+    0xE5: "ồ", 0xE6: "ổ", 0xE7: "ỗ", 0xE8: "ố", 0xE9: "ộ",
+    0xEA: "ờ", 0xEB: "ở", 0xEC: "ỡ", 0xED: "ớ", 0xEE: "ợ",
+    0xEF: "ù", 0xF1: "ủ", 0xF2: "ũ", 0xF3: "ú", 0xF4: "ụ",
+    0xF5: "ừ", 0xF6: "ử", 0xF7: "ữ", 0xF8: "ứ", 0xF9: "ự",
+    0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
+}
+_TCVN3_DECODE = {code: uni for code, uni in _TCVN3_CODES.items()}
+_TCVN3_ENCODE: dict[int, str] = {ord(uni): chr(code) for code, uni in _TCVN3_CODES.items()}
+for _code, _uni in _TCVN3_CODES.items():
+    _upper = _uni.upper()
+    if ord(_upper) not in _TCVN3_ENCODE:  # accented capital: no code of its own, use the lower-case one
+        _TCVN3_ENCODE[ord(_upper)] = chr(_code)
+_TCVN3_CAPITAL_CODES = frozenset(chr(c) for c in range(0xA1, 0xA8))
+_TCVN3_LOWER_CODES = frozenset(chr(c) for c in _TCVN3_CODES) - _TCVN3_CAPITAL_CODES
+
+# --- VNI-Windows: base letter + modifier byte -----------------------------------------------------------------
+_TONES = {"\u0301": "ù", "\u0300": "ø", "\u0309": "û", "\u0303": "õ", "\u0323": "ï"}  # on a plain vowel, ơ, ư
+_TONES_CIRCUMFLEX = {"": "â", "\u0301": "á", "\u0300": "à", "\u0309": "å", "\u0303": "ã", "\u0323": "ä"}
+_TONES_BREVE = {"": "ê", "\u0301": "é", "\u0300": "è", "\u0309": "ú", "\u0303": "ü", "\u0323": "ë"}
+# Letters VNI writes as one byte (lower-case; the upper-case byte is the Latin-1 upper-case).
+_VNI_SINGLE = {"ơ": "ô", "ư": "ö", "đ": "ñ", "ị": "ò", "ỉ": "æ", "ĩ": "ó", "ỵ": "î", "í": "í", "ì": "ì"}
+
+
+def _build_vni() -> dict[str, str]:
+    """Unicode lower-case letter → VNI sequence (lower case)."""
+    table: dict[str, str] = dict(_VNI_SINGLE)
+    for base in "aeouy":
+        for mark, mod in _TONES.items():
+            table[unicodedata.normalize("NFC", base + mark)] = base + mod
+    for base in "aeo":
+        for mark, mod in _TONES_CIRCUMFLEX.items():
+            table[unicodedata.normalize("NFC", base + "\u0302" + mark)] = base + mod
+    for mark, mod in _TONES_BREVE.items():
+        table[unicodedata.normalize("NFC", "a\u0306" + mark)] = "a" + mod
+    for base, vni in (("ơ", "ô"), ("ư", "ö")):
+        for mark, mod in _TONES.items():
+            table[unicodedata.normalize("NFC", base + mark)] = vni + mod
+    table["ỵ"] = "î"  # the single byte wins over y + dot
+    return table
+
+
+_VNI_LOWER = _build_vni()
+_VNI_ENCODE: dict[int, str] = {}
+for _uni, _vni in _VNI_LOWER.items():
+    _VNI_ENCODE[ord(_uni)] = _vni
+    _VNI_ENCODE[ord(_uni.upper())] = _vni.upper()
+
+
+def _build_vni_decode() -> dict[str, str]:
+    """VNI sequence → Unicode, lenient about the case of the modifier (the base letter decides the case)."""
+    table: dict[str, str] = {}
+    for uni, vni in _VNI_LOWER.items():
+        if len(vni) == 1:
+            if vni != uni:
+                table[vni] = uni
+                table[vni.upper()] = uni.upper()
+            continue
+        base, mod = vni
+        for b, result in ((base, uni), (base.upper(), uni.upper())):
+            table[b + mod] = result
+            table[b + mod.upper()] = result
+    return table
+
+
+_VNI_DECODE = _build_vni_decode()
+_VNI_DECODE_RE = re.compile("|".join(re.escape(k) for k in sorted(_VNI_DECODE, key=len, reverse=True)))
+_VNI_MODIFIERS = frozenset("ùøûõïâáàåãäêéèúüë" + "ùøûõïâáàåãäêéèúüë".upper())
+
+
+def encode_tcvn3(s: str | None) -> str | None:
+    """NFC Unicode → TCVN3 mojibake (`Nguyễn Văn An` → `NguyÔn V¨n An`). None → None.
+
+    Accented capitals other than Ă Â Ê Ô Ơ Ư Đ get their lower-case code (module docstring). Other characters,
+    ASCII included, pass unchanged.
+    """
+    if s is None:
+        return None
+    return unicodedata.normalize("NFC", s).translate(_TCVN3_ENCODE)
+
+
+def encode_vni(s: str | None) -> str | None:
+    """NFC Unicode → VNI-Windows mojibake (`Nguyễn Văn An` → `Nguyeãn Vaên An`). None → None."""
+    if s is None:
+        return None
+    return unicodedata.normalize("NFC", s).translate(_VNI_ENCODE)
+
+
+_WORD_RE = re.compile(r"[^\s,.;:!?()\[\]{}\"'/\\|\-–—_+=*&%#@<>~`0-9]+")
+
+
+def _known_case(chars: str) -> tuple[int, bool]:
+    """(number of letters whose case is known in TCVN3 text, whether all of them are capitals)."""
+    n = 0
+    all_upper = True
+    for ch in chars:
+        if ch in _TCVN3_CAPITAL_CODES:
+            n += 1
+        elif "A" <= ch <= "Z":
+            n += 1
+        elif "a" <= ch <= "z":
+            n += 1
+            all_upper = False
+    return n, all_upper
+
+
+def decode_tcvn3(s: str | None) -> str | None:
+    """TCVN3 mojibake → NFC Unicode (`TrÇn ThÞ Hßa` → `Trần Thị Hòa`). None → None.
+
+    Every TCVN3 code is converted, whatever the text is, so call it on text known (or detected) to be TCVN3.
+    Upper-casing of words typed in the capitals font: see the module docstring.
+    """
+    if s is None:
+        return None
+    decoded = s.translate(_TCVN3_DECODE)
+    if decoded == s or not any(ch in _TCVN3_LOWER_CODES for ch in s):
+        return decoded
+    n_cell, upper_cell = _known_case(s)
+    if n_cell >= 2 and upper_cell:
+        return decoded.upper()
+    pieces = []
+    last = 0
+    for m in _WORD_RE.finditer(s):
+        word = m.group()
+        n_word, upper_word = _known_case(word)
+        if n_word >= 2 and upper_word and any(ch in _TCVN3_LOWER_CODES for ch in word):
+            pieces.append(decoded[last:m.start()])
+            pieces.append(decoded[m.start():m.end()].upper())
+            last = m.end()
+    pieces.append(decoded[last:])
+    return "".join(pieces)
+
+
+def decode_vni(s: str | None) -> str | None:
+    """VNI-Windows mojibake → NFC Unicode (`Ñöùc` → `Đức`, `Haø Noäi` → `Hà Nội`). None → None.
+
+    Longest match first: `oâ` is ô, a lone `ô` is ơ, `ôù` is ớ. A modifier byte with no base vowel before it is
+    left as it is. Call it on text known (or detected) to be VNI.
+    """
+    if s is None:
+        return None
+    return _VNI_DECODE_RE.sub(lambda m: _VNI_DECODE[m.group()], s)
+
+
+# --- Detection ------------------------------------------------------------------------------------------------
+# A tone-free Vietnamese syllable (loose: accepts a few impossible combinations, never rejects a real one).
+_INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
+_NUCLEI = sorted(
+    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi oo ôi ơi ua uâ uê ui uô uơ ưa ưi ưu ươ "
+    "uy yê iêu yêu oai oao oay oeo uây uôi ươi ươu uya uyê uyu".split(),
+    key=len,
+    reverse=True,
+)
+_SYLLABLE_RE = re.compile(rf"^(?:{_INITIALS})?(?:{'|'.join(_NUCLEI)})(?:ch|ng|nh|c|m|n|p|t)?$")
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VIET_ONLY = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"
+                        r"\u1ea0-\u1ef9\u0300-\u0309\u0323]")
+_TCVN3_IMPOSSIBLE = frozenset("ÀÁÂÃÄÅÍÙÚÛàðÿ")
+# French words that happen to read as one valid VNI syllable ("où" → "ó").
+_VNI_STOPWORDS = frozenset({"où", "goût", "dégoût", "loïc"})
+
+
+@lru_cache(maxsize=65536)
+def _is_syllable(word: str) -> bool:
+    """Whether `word` (any case, NFC) is a well-formed Vietnamese syllable with at most one tone mark."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tones = sum(1 for ch in decomposed if ch in _TONE_MARKS)
+    if tones > 1:
+        return False
+    bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS))
+    return bool(_SYLLABLE_RE.match(bare))
+
+
+def _is_abbreviation(word: str) -> bool:
+    """Short vowel-less or all-capital ASCII tokens ("TDP", "ng", "HN") are neutral evidence."""
+    return word.isascii() and (len(word) <= 4 and (word.isupper() or not re.search(r"[aeiouyAEIOUY]", word)))
+
+
+def _score(text: str, decode, encoding: str) -> int:
+    """Positive when the words changed by `decode` turn into Vietnamese and outweigh the counter-evidence."""
+    positive = negative = foreign = 0
+    for word in _WORD_RE.findall(text):
+        decoded = decode(word)
+        if decoded == word:
+            if word.isascii() and not _is_abbreviation(word) and not _is_syllable(word):
+                foreign += 1
+            continue
+        if encoding == "vni" and word.lower() in _VNI_STOPWORDS:
+            negative += 1
+        elif _is_syllable(word):
+            continue  # already fine as Unicode ("Bình", "Thò"): no evidence either way
+        elif _is_syllable(decoded):
+            positive += 1
+        else:
+            negative += 1
+    if positive == 0 or positive <= negative or positive < foreign:
+        return 0
+    return positive - negative
+
+
+def detect_legacy(s: str | None) -> str | None:
+    """'tcvn3', 'vni' or None (Unicode, ASCII, undecidable, None, garbage).
+
+    Word-level evidence: a word counts for an encoding when it is not a Vietnamese syllable as it stands but
+    becomes one once decoded (`NguyÔn`, `Nguyeãn`). Text holding any Unicode-only Vietnamese letter (ă đ ơ ư,
+    U+1EA0–U+1EF9) or combining mark is never legacy; letters that TCVN3 never produces (à, Á …) rule TCVN3 out.
+    Plain ASCII, English and French text give None.
+    """
+    if not s or s.isascii() or _VIET_ONLY.search(s):
+        return None
+    scores = {}
+    if not any(ch in _TCVN3_IMPOSSIBLE for ch in s):
+        scores["tcvn3"] = _score(s, decode_tcvn3, "tcvn3")
+    if any(ch in _VNI_MODIFIERS or ch in "ôöñòæóîÔÖÑÒÆÓÎ" for ch in s):
+        scores["vni"] = _score(s, decode_vni, "vni")
+    best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0))
+    if best[1] <= 0 or list(scores.values()).count(best[1]) > 1:
+        return None
+    return best[0]
+
+
+def repair_legacy(s: str | None) -> tuple[str | None, str | None]:
+    """(text, encoding): the decoded text and 'tcvn3'/'vni' when `s` is detected as legacy, else (s, None)."""
+    encoding = detect_legacy(s)
+    if encoding == "tcvn3":
+        return decode_tcvn3(s), encoding
+    if encoding == "vni":
+        return decode_vni(s), encoding
+    return s, None

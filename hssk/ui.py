@@ -1,0 +1,349 @@
+"""Streamlit helpers shared by app.py and the pages — the only hssk module that imports streamlit.
+
+A page is thin: `con, user = ui.page("Tiêu đề", "permission")`, one call into hssk, then widgets.
+One DuckDB connection per process (DuckDB lets one process write a file); every browser session gets
+its own cursor on it, and a download built on another thread opens a cursor of its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from hssk import audit, auth, config, db
+from hssk.auth import User
+from hssk.errors import HsskError
+from hssk.masking import mask_frame
+
+NO_DATA = "Chưa có dữ liệu — hãy nhập dữ liệu hoặc chạy `python -m hssk demo`."
+SESSION_USER = "hssk_user"
+_SESSION_CURSOR = "_hssk_cursor"
+_SESSION_VILLAGE = "_hssk_village"
+_SESSION_VIEWS = "_hssk_logged_views"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    permission: str
+
+
+# The navigation, in order. app.py shows a page only to roles holding its permission, and the page
+# checks the permission again when it runs.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
+    PageSpec("pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
+    PageSpec("pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
+    PageSpec("pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
+    PageSpec("pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
+    PageSpec("pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),
+    PageSpec("pages/bao_cao.py", "Báo cáo", ":material/summarize:", "view_report"),
+    PageSpec("pages/quan_tri.py", "Quản trị", ":material/admin_panel_settings:", "manage_users"),
+)
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [spec for spec in PAGES if auth.can(role, spec.permission)]
+
+
+# --- database -------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _process_connection(path: str) -> duckdb.DuckDBPyConnection:
+    con = db.connect(path)
+    auth.ensure_schema(con)
+    return con
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """This session's cursor on the process-wide connection to `config.db_path()`."""
+    path = str(config.db_path())
+    held = st.session_state.get(_SESSION_CURSOR)
+    if held is None or held[0] != path:
+        held = (path, _process_connection(path).cursor())
+        st.session_state[_SESSION_CURSOR] = held
+    return held[1]
+
+
+def new_cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor for work on another thread (deferred downloads); close it when done."""
+    return _process_connection(str(config.db_path())).cursor()
+
+
+def data_changed() -> None:
+    """Call after any write (import, decision, settings): cached query results are stale."""
+    st.cache_data.clear()
+
+
+def cached(func: Callable, *args, **kwargs):
+    """`func(con, *args, **kwargs)` through Streamlit's cache; `func` must live in an hssk module."""
+    return _cached_call(func.__module__, func.__qualname__, str(config.db_path()), args,
+                        tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_call(module: str, qualname: str, _db: str, args: tuple, kwargs: tuple):
+    func = importlib.import_module(module)
+    for part in qualname.split("."):
+        func = getattr(func, part)
+    con = new_cursor()
+    try:
+        return func(con, *args, **dict(kwargs))
+    finally:
+        con.close()
+
+
+def has_data(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("select count(*) from current_clean").fetchone()[0] > 0
+
+
+def backend(module: str):
+    """Import a backend module, or tell the user there is nothing to show yet and stop the page."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        st.info(NO_DATA)
+        st.caption(f"Chức năng đang được hoàn thiện (thiếu mô-đun `{module}`).")
+        st.stop()
+
+
+def require_data(con: duckdb.DuckDBPyConnection) -> None:
+    if not has_data(con):
+        st.info(NO_DATA)
+        st.stop()
+
+
+# --- login and roles ------------------------------------------------------------------------------
+
+def current_user(con: duckdb.DuckDBPyConnection) -> User | None:
+    """The logged-in account, re-read each run so a role change or deactivation applies at once."""
+    name = st.session_state.get(SESSION_USER)
+    if not name:
+        return None
+    user = auth.get_user(con, name)
+    if user is None or not user.active:
+        st.session_state.pop(SESSION_USER, None)
+        return None
+    return user
+
+
+def gate(con: duckdb.DuckDBPyConnection) -> User:
+    """First run → create the station head; no session → log in. Returns only with a logged-in user."""
+    if not auth.has_users(con):
+        _first_run_form(con)
+        st.stop()
+    user = current_user(con)
+    if user is None:
+        _login_form(con)
+        st.stop()
+    return user
+
+
+def _first_run_form(con: duckdb.DuckDBPyConnection) -> None:
+    st.title("Thiết lập lần đầu")
+    st.write("Chưa có tài khoản nào. Hãy tạo tài khoản **trưởng trạm** (quản trị). "
+             "Mật khẩu chỉ lưu dưới dạng băm (argon2); hãy ghi nhớ hoặc cất giữ an toàn.")
+    with st.form("first_run"):
+        user_name = st.text_input("Tên đăng nhập", placeholder="vd: truongtram")
+        display_name = st.text_input("Họ và tên")
+        password = st.text_input("Mật khẩu", type="password")
+        confirm = st.text_input("Nhập lại mật khẩu", type="password")
+        submitted = st.form_submit_button("Tạo tài khoản quản trị", type="primary")
+    if not submitted:
+        return
+    if password != confirm:
+        st.error("Hai lần nhập mật khẩu không khớp.")
+        return
+    try:
+        user = auth.create_first_admin(con, user_name, password, display_name)
+    except HsskError as exc:
+        st.error(exc.message)
+        return
+    audit.record(con, user.user_name, user.role, "first_run")
+    audit.record(con, user.user_name, user.role, "login")
+    st.session_state[SESSION_USER] = user.user_name
+    st.rerun()
+
+
+def _login_form(con: duckdb.DuckDBPyConnection) -> None:
+    st.title("Đăng nhập")
+    st.caption(_station_name())
+    with st.form("login"):
+        user_name = st.text_input("Tên đăng nhập")
+        password = st.text_input("Mật khẩu", type="password")
+        submitted = st.form_submit_button("Đăng nhập", type="primary")
+    if not submitted:
+        return
+    user = auth.authenticate(con, user_name, password)
+    if user is None:
+        audit.record(con, (user_name or "").strip().lower()[:64] or None, None, "login_failed")
+        st.error("Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khóa.")
+        return
+    audit.record(con, user.user_name, user.role, "login")
+    st.session_state[SESSION_USER] = user.user_name
+    st.rerun()
+
+
+def logout(con: duckdb.DuckDBPyConnection, user: User) -> None:
+    audit.record(con, user.user_name, user.role, "logout")
+    for key in (SESSION_USER, _SESSION_VIEWS, _SESSION_VILLAGE):
+        st.session_state.pop(key, None)
+
+
+def sidebar_account(con: duckdb.DuckDBPyConnection, user: User) -> None:
+    with st.sidebar:
+        st.caption(_station_name())
+        st.markdown(f"**{user.display_name}**  \n{user.role_label}")
+        if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
+            logout(con, user)
+            st.rerun()
+
+
+def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
+    """Start a page: a logged-in user holding `permission`, else an error and stop."""
+    con = connection()
+    user = current_user(con)
+    if user is None:
+        st.error("Bạn cần đăng nhập.")
+        st.stop()
+    if not user.can(permission):
+        denied(con, user, permission)
+    st.title(title)
+    return con, user
+
+
+def denied(con: duckdb.DuckDBPyConnection, user: User, permission: str):
+    """Refuse an action (logged), and stop the script."""
+    audit.record(con, user.user_name, user.role, "denied", target=permission)
+    st.error(f"Vai trò «{user.role_label}» không có quyền thực hiện chức năng này.")
+    st.stop()
+
+
+def require(con: duckdb.DuckDBPyConnection, user: User, permission: str) -> None:
+    """Check an action inside a page (a button handler) against the role."""
+    if not user.can(permission):
+        denied(con, user, permission)
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+def for_display(con: duckdb.DuckDBPyConnection, user: User, frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The frame this user may see: identifiers masked unless the role needs them.
+
+    An unmasked view of personal data is written to the audit log once per session and `what`.
+    """
+    if not user.can("see_personal_data"):
+        return mask_frame(frame)
+    if not frame.empty and not mask_frame(frame).equals(frame):
+        log_personal_view(con, user, what, rows=len(frame))
+    return frame
+
+
+def log_personal_view(con: duckdb.DuckDBPyConnection, user: User, what: str, **detail) -> None:
+    seen = st.session_state.setdefault(_SESSION_VIEWS, set())
+    if what not in seen:
+        audit.record(con, user.user_name, user.role, "view_personal", target=what, detail=detail)
+        seen.add(what)
+
+
+def show_table(con, user: User, frame: pd.DataFrame, what: str, **kwargs) -> None:
+    """st.dataframe of a frame after masking; `what` names it in the audit log."""
+    st.dataframe(for_display(con, user, frame, what), hide_index=True, **kwargs)
+
+
+def download_button(user: User, label: str, build: Callable[[duckdb.DuckDBPyConnection], bytes],
+                    file_name: str, what: str, *, key: str, detail: dict | None = None,
+                    mime: str | None = None) -> None:
+    """A download that is built (on its own cursor) and written to the audit log only when clicked.
+
+    `build(con)` must already apply masking for the user's role (see `masked_for`).
+    """
+    def deferred() -> bytes:
+        con = new_cursor()
+        try:
+            return audit.audited_export(con, user.user_name, user.role, what, lambda: build(con),
+                                        detail={"file": file_name, **(detail or {})})
+        finally:
+            con.close()
+
+    st.download_button(label, data=deferred, file_name=file_name, key=key, icon=":material/download:",
+                       mime=mime or _mime(file_name), on_click="ignore")
+
+
+def masked_for(user: User, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as this user may receive it in a file."""
+    return frame if user.can("see_personal_data") else mask_frame(frame)
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook with one sheet per frame (sheet names cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31] or "Sheet1", index=False)
+    return buffer.getvalue()
+
+
+def _mime(file_name: str) -> str:
+    if file_name.endswith(".xlsx"):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if file_name.endswith(".csv"):
+        return "text/csv"
+    return "application/octet-stream"
+
+
+# --- shared widgets -------------------------------------------------------------------------------
+
+def villages(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Villages present in the current snapshot, in name order."""
+    rows = con.execute("select distinct village from current_clean where village is not null order by 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def village_filter(con: duckdb.DuckDBPyConnection, *, allow_all: bool = True, sidebar: bool = True,
+                   key: str = "village_filter") -> str | None:
+    """Village selector shared by the pages; the choice follows the user from page to page.
+
+    Returns the canonical village name, or None for the whole commune.
+    """
+    options = ([None] if allow_all else []) + villages(con)
+    if not options:
+        return None
+    remembered = st.session_state.get(_SESSION_VILLAGE)
+    index = options.index(remembered) if remembered in options else 0
+    where = st.sidebar if sidebar else st
+    choice = where.selectbox("Thôn", options, index=index, key=key,
+                             format_func=lambda v: "Toàn xã" if v is None else v)
+    st.session_state[_SESSION_VILLAGE] = choice
+    return choice
+
+
+def settings() -> dict:
+    try:
+        return config.load_config()
+    except FileNotFoundError:
+        return {}
+
+
+def _station_name() -> str:
+    return settings().get("station", {}).get("name", "Trạm Y tế xã")
+
+
+def fmt_int(value) -> str:
+    """Vietnamese thousands separator: 12345 → '12.345'."""
+    return f"{int(value):,}".replace(",", ".") if value is not None and not pd.isna(value) else "—"
+
+
+def fmt_pct(value, digits: int = 1) -> str:
+    """0.953 → '95,3 %' (shares are fractions)."""
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value * 100:.{digits}f} %".replace(".", ",")

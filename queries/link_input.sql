@@ -1,0 +1,44 @@
+-- name:   link_input
+-- title:  The linkage input: one row per record of the current snapshot, with comparison columns
+-- grain:  one row per record_key of current_clean (first row wins if a key repeats)
+-- reads:  current_clean
+-- role: H = HSSK record, P = population register (duplicate-free), A = record that attaches to
+-- one person (deaths, insurance, care).
+with
+
+snapshot as (
+    select *
+    from current_clean
+    where record_key is not null
+    qualify row_number() over (partition by record_key order by batch_id, file_id, row_number) = 1
+),
+
+keyed as (
+    select
+        record_key as unique_id,
+        kind as source,
+        case kind when 'hssk' then 'H' when 'population' then 'P' else 'A' end as role,
+        record_id,
+        nullif(family_key, '') as family_key,
+        nullif(middle_key, '') as middle_key,
+        nullif(given_key, '') as given_key,
+        nullif(family_ascii, '') as family_ascii,
+        nullif(lower(strip_accents(replace(replace(middle_key, 'đ', 'd'), 'Đ', 'D'))), '') as middle_ascii,
+        nullif(given_ascii, '') as given_ascii,
+        nullif(name_ascii, '') as name_ascii,
+        birth_date,
+        birth_year,
+        birth_month,
+        birth_day,
+        birth_text,
+        sex,
+        personal_id,
+        old_id,
+        coalesce(social_insurance_no, right(insurance_card, 10)) as bhxh_no,
+        nullif(village, '') as village,
+        nullif(household_code, '') as household_code,
+        phone
+    from snapshot
+)
+
+select * from keyed

@@ -1,0 +1,99 @@
+-- name:   schema
+-- title:  Tables of the workbench database (created when missing; never dropped)
+-- grain:  see docs/architecture.md
+
+create sequence if not exists seq_batch start 1;
+create sequence if not exists seq_file start 1;
+
+create table if not exists import_batches (
+    batch_id integer primary key,
+    kind varchar not null,
+    created_at timestamp not null,
+    note varchar,
+    n_files integer,
+    n_rows integer,
+    undone_at timestamp
+);
+
+create table if not exists import_files (
+    file_id integer primary key,
+    batch_id integer not null,
+    kind varchar not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    sheet varchar,
+    header_row integer,
+    n_rows integer,
+    column_map json,
+    unknown_columns json,
+    imported_at timestamp not null
+);
+
+create table if not exists raw_rows (
+    rec_uid varchar not null,
+    kind varchar not null,
+    batch_id integer not null,
+    file_id integer not null,
+    sheet varchar,
+    row_number integer not null,
+    cells json not null
+);
+
+create table if not exists clean (
+    rec_uid varchar not null,
+    kind varchar not null,
+    batch_id integer not null,
+    file_id integer not null,
+    row_number integer not null,
+    record_id varchar,
+    record_key varchar,
+    row_hash varchar,
+    full_name_orig varchar, full_name varchar, name_key varchar, name_ascii varchar,
+    family_name varchar, middle_name varchar, given_name varchar,
+    family_key varchar, middle_key varchar, given_key varchar, family_ascii varchar, given_ascii varchar,
+    birth_date_orig varchar, birth_date date, birth_year integer, birth_month integer, birth_day integer,
+    birth_precision varchar, birth_text varchar,
+    sex_orig varchar, sex varchar,
+    personal_id_orig varchar, personal_id varchar, old_id_orig varchar, old_id varchar,
+    insurance_no_orig varchar, insurance_card varchar, social_insurance_no varchar,
+    ethnicity_orig varchar, ethnicity_code varchar, nationality varchar, religion varchar, occupation varchar,
+    address_orig varchar, address varchar, village_orig varchar, village varchar, old_unit varchar,
+    phone_orig varchar, phone varchar,
+    household_code varchar, relation_to_head varchar, mother_name varchar, father_name varchar,
+    blood_abo varchar, blood_rh varchar, height_cm double, weight_kg double,
+    chronic_disease varchar, vaccination varchar, medical_history varchar, reproductive_health varchar,
+    infectious_disease varchar, updated_at date,
+    status varchar, death_date date,
+    valid_from date, valid_to date, registered_facility varchar,
+    event_date date, event_kind varchar, event_code varchar, event_description varchar, source_system varchar,
+    extra json
+);
+
+create table if not exists findings (
+    rec_uid varchar not null,
+    kind varchar not null,
+    batch_id integer not null,
+    field varchar not null,
+    code varchar not null,
+    value varchar,
+    detail varchar
+);
+
+create view if not exists current_clean as
+with latest as (
+    select kind, max(batch_id) as batch_id
+    from import_batches
+    where undone_at is null and kind in ('hssk', 'population', 'insurance')
+    group by kind
+),
+snapshots as (
+    select clean.* from clean join latest using (kind, batch_id)
+),
+events as (
+    select * from clean
+    where kind in ('deaths', 'care')
+    qualify row_number() over (partition by record_key order by batch_id, row_number) = 1
+)
+select * from snapshots
+union all by name
+select * from events;

@@ -58,7 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 _hasher = PasswordHasher()  # argon2id with a random salt per hash
 _write_lock = threading.Lock()  # first-run and last-head checks must not interleave
 _USER_NAME = re.compile(r"^[a-z0-9_.]{3,32}$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
 
 
 @dataclass(frozen=True)

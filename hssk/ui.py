@@ -26,6 +26,7 @@ SESSION_USER = "hssk_user"
 _SESSION_CURSOR = "_hssk_cursor"
 _SESSION_VILLAGE = "_hssk_village"
 _SESSION_VIEWS = "_hssk_logged_views"
+_SESSION_FLASH = "_hssk_flash"
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ class PageSpec:
 # The navigation, in order. app.py shows a page only to roles holding its permission, and the page
 # checks the permission again when it runs.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
-    PageSpec("pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
-    PageSpec("pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
-    PageSpec("pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
-    PageSpec("pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
-    PageSpec("pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),
-    PageSpec("pages/bao_cao.py", "Báo cáo", ":material/summarize:", "view_report"),
-    PageSpec("pages/quan_tri.py", "Quản trị", ":material/admin_panel_settings:", "manage_users"),
+    PageSpec("app_pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
+    PageSpec("app_pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
+    PageSpec("app_pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
+    PageSpec("app_pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
+    PageSpec("app_pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
+    PageSpec("app_pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),
+    PageSpec("app_pages/bao_cao.py", "Báo cáo", ":material/summarize:", "view_report"),
+    PageSpec("app_pages/quan_tri.py", "Quản trị", ":material/admin_panel_settings:", "manage_users"),
 )
 
 
@@ -106,12 +107,12 @@ def has_data(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def backend(module: str):
-    """Import a backend module, or tell the user there is nothing to show yet and stop the page."""
+    """Import a backend module, or tell the user this part is not ready and stop the page."""
     try:
         return importlib.import_module(module)
-    except ImportError:
+    except ImportError as exc:
         st.info(NO_DATA)
-        st.caption(f"Chức năng đang được hoàn thiện (thiếu mô-đun `{module}`).")
+        st.caption(f"Chức năng này chưa sẵn sàng (mô-đun `{module}`: {exc}).")
         st.stop()
 
 
@@ -136,15 +137,22 @@ def current_user(con: duckdb.DuckDBPyConnection) -> User | None:
 
 
 def gate(con: duckdb.DuckDBPyConnection) -> User:
-    """First run → create the station head; no session → log in. Returns only with a logged-in user."""
+    """First run → create the station head; no session → log in. Returns only with a logged-in user.
+
+    The forms are served through st.navigation too: once an app calls st.navigation, Streamlit never
+    falls back to running files of pages/ on their own (its older multipage mode).
+    """
     if not auth.has_users(con):
-        _first_run_form(con)
-        st.stop()
+        _only_page(lambda: _first_run_form(con), "Thiết lập lần đầu", "thiet-lap")
     user = current_user(con)
     if user is None:
-        _login_form(con)
-        st.stop()
+        _only_page(lambda: _login_form(con), "Đăng nhập", "dang-nhap")
     return user
+
+
+def _only_page(render: Callable[[], None], title: str, url_path: str):
+    st.navigation([st.Page(render, title=title, url_path=url_path, default=True)], position="hidden").run()
+    st.stop()
 
 
 def _first_run_form(con: duckdb.DuckDBPyConnection) -> None:
@@ -202,9 +210,8 @@ def sidebar_account(con: duckdb.DuckDBPyConnection, user: User) -> None:
     with st.sidebar:
         st.caption(_station_name())
         st.markdown(f"**{user.display_name}**  \n{user.role_label}")
-        if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
-            logout(con, user)
-            st.rerun()
+        # A callback runs before the next script run, so that run already shows the login form.
+        st.button("Đăng xuất", icon=":material/logout:", key="logout", on_click=logout, args=(con, user))
 
 
 def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
@@ -217,7 +224,18 @@ def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
     if not user.can(permission):
         denied(con, user, permission)
     st.title(title)
+    show_flash()
     return con, user
+
+
+def flash(message: str) -> None:
+    """A success message that survives the st.rerun() after an action."""
+    st.session_state.setdefault(_SESSION_FLASH, []).append(message)
+
+
+def show_flash() -> None:
+    for message in st.session_state.pop(_SESSION_FLASH, []):
+        st.success(message)
 
 
 def denied(con: duckdb.DuckDBPyConnection, user: User, permission: str):
@@ -347,3 +365,121 @@ def fmt_pct(value, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "—"
     return f"{value * 100:.{digits}f} %".replace(".", ",")
+
+
+# --- KPI display --------------------------------------------------------------------------------------
+
+_EXTRA_LABELS = {
+    "dim_dung": "Đúng (khớp dân cư)", "dim_du": "Đủ (đủ trường)", "dim_sach": "Sạch (không lỗi, không trùng)",
+    "dim_song": "Sống (còn hiệu lực, cập nhật)",
+}
+TARGET_KEYS = {"kpi_admin": "target_admin", "kpi_health": "target_health"}
+DEFAULT_TARGETS = {"kpi_admin": 0.95, "kpi_health": 0.90}
+
+
+def kpi_labels() -> dict[str, str]:
+    """KPI key → Vietnamese header (data/reference/kpi_report_columns.csv, the report's own headers)."""
+    labels = dict(_EXTRA_LABELS)
+    path = config.REFERENCE_DIR / "kpi_report_columns.csv"
+    if path.exists():
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        labels.update(zip(frame["key"], frame["header_vi"]))
+    return labels
+
+
+def targets() -> dict[str, float]:
+    """Targets from data/config.toml, as fractions: {'kpi_admin': 0.95, 'kpi_health': 0.9}."""
+    campaign = settings().get("campaign", {})
+    return {key: float(campaign.get(name, DEFAULT_TARGETS[key])) for key, name in TARGET_KEYS.items()}
+
+
+def deadline():
+    value = settings().get("campaign", {}).get("deadline")
+    return pd.Timestamp(value).date() if value else None
+
+
+def gauge(value, target: float, title: str):
+    """A 0–100 % gauge with the target as a threshold line (green once reached)."""
+    import plotly.graph_objects as go
+
+    pct = None if value is None else value * 100
+    reached = pct is not None and pct >= target * 100
+    fig = go.Figure(go.Indicator(
+        mode="gauge+number+delta", value=pct,
+        number={"suffix": " %", "valueformat": ".1f"},
+        delta={"reference": target * 100, "valueformat": ".1f", "suffix": " điểm"},
+        title={"text": f"{title}<br><span style='font-size:0.8em'>chỉ tiêu {target * 100:.0f} %</span>"},
+        gauge={"axis": {"range": [0, 100]}, "bar": {"color": "#0b6e4f" if reached else "#d9822b"},
+               "threshold": {"line": {"color": "#b00020", "width": 3}, "thickness": 0.8, "value": target * 100}},
+    ))
+    fig.update_layout(height=260, margin={"l": 30, "r": 30, "t": 70, "b": 10})
+    return fig
+
+
+def village_gap_bars(frame: pd.DataFrame, key: str, target: float, title: str):
+    """Horizontal bars per village, the furthest from the target on top, with the target as a line."""
+    import plotly.graph_objects as go
+
+    data = frame[["village", key]].dropna().assign(gap=lambda f: target - f[key]).sort_values("gap")
+    fig = go.Figure(go.Bar(
+        x=data[key] * 100, y=data["village"], orientation="h",
+        marker_color=["#0b6e4f" if g <= 0 else "#d9822b" for g in data["gap"]],
+        text=[f"{v * 100:.1f} %" for v in data[key]], textposition="auto",
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
+    fig.add_vline(x=target * 100, line_color="#b00020", line_dash="dash",
+                  annotation_text=f"chỉ tiêu {target * 100:.0f} %")
+    fig.update_layout(title=title, height=max(240, 34 * len(data) + 90), xaxis={"range": [0, 100], "ticksuffix": " %"},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 30})
+    return fig
+
+
+def trend_chart(series: pd.DataFrame, keys: dict[str, float], end=None, projections: pd.DataFrame | None = None):
+    """Lines of each KPI over reference dates, dashed target lines and the deadline.
+
+    `series`: columns as_of, key, value (one village); `keys`: KPI key → target;
+    `projections` (optional): columns key, deadline_value — a dotted line from the last point to the deadline.
+    """
+    import plotly.graph_objects as go
+
+    labels = kpi_labels()
+    colours = {"kpi_admin": "#1f5fa8", "kpi_health": "#0b6e4f"}
+    fig = go.Figure()
+    for key, target in keys.items():
+        points = series[series["key"] == key].sort_values("as_of")
+        colour = colours.get(key)
+        if not points.empty:
+            fig.add_scatter(x=points["as_of"], y=points["value"] * 100, mode="lines+markers",
+                            name=labels.get(key, key), line={"color": colour})
+            if projections is not None and end is not None:
+                proj = projections[projections["key"] == key]
+                if not proj.empty and pd.notna(proj.iloc[0]["deadline_value"]):
+                    fig.add_scatter(x=[points["as_of"].iloc[-1], end],
+                                    y=[points["value"].iloc[-1] * 100, proj.iloc[0]["deadline_value"] * 100],
+                                    mode="lines", line={"color": colour, "dash": "dot"},
+                                    name=f"Dự báo — {labels.get(key, key)}")
+        fig.add_hline(y=target * 100, line_dash="dash", line_color=colour,
+                      annotation_text=f"chỉ tiêu {target * 100:.0f} %", annotation_position="top left")
+    if end is not None:
+        fig.add_vline(x=pd.Timestamp(end).timestamp() * 1000, line_color="#b00020",
+                      annotation_text="hạn chót", annotation_position="top")
+    fig.update_layout(height=360, yaxis={"range": [0, 100], "ticksuffix": " %"},
+                      legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return fig
+
+
+def completeness_heatmap(frame: pd.DataFrame, field_labels: dict[str, str] | None = None):
+    """Fields (rows) × villages (columns), share filled 0–100 %; the commune column first."""
+    import plotly.graph_objects as go
+
+    field_labels = field_labels or {}
+    table = frame.assign(village=frame["village"].replace({"": "Toàn xã"}))
+    table = table.pivot_table(index="field", columns="village", values="filled_ratio", aggfunc="first")
+    columns = (["Toàn xã"] if "Toàn xã" in table.columns else []) + sorted(c for c in table.columns if c != "Toàn xã")
+    table = table[columns].sort_values(columns[0])
+    z = (table * 100).round(1)
+    fig = go.Figure(go.Heatmap(
+        z=z.values, x=columns, y=[field_labels.get(f, f) for f in table.index], zmin=0, zmax=100,
+        colorscale="RdYlGn", text=z.values, texttemplate="%{text:.0f}", colorbar={"ticksuffix": " %"},
+        hovertemplate="%{y} · %{x}: %{z:.1f} %<extra></extra>"))
+    fig.update_layout(height=max(300, 24 * len(table) + 120), margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    return fig

@@ -52,7 +52,7 @@ create table if not exists person_records (
 -- person_id), moved_record (record_key moved from other_person_id to person_id), retired.
 create table if not exists person_events (
     event_id integer not null default nextval('seq_person_event'),
-    at timestamp not null,
+    "at" timestamp not null,
     run_id integer,
     event varchar not null,
     person_id varchar,
@@ -64,7 +64,7 @@ create table if not exists person_events (
 -- Append-only reviewer decisions. action: accept | reject | split | undo (undoes = decision_id).
 create table if not exists decisions (
     decision_id integer not null default nextval('seq_decision'),
-    at timestamp not null,
+    "at" timestamp not null,
     user_name varchar not null,
     action varchar not null,
     record_key_l varchar not null,
@@ -88,7 +88,7 @@ select
     action,
     decision_id,
     user_name,
-    at,
+    "at",
     reason
 from decisions_standing
 where action in ('accept', 'reject')

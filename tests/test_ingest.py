@@ -14,7 +14,7 @@ from hssk.db import connect
 from hssk.errors import HsskError
 from hssk.ingest.headers import ALIASES, header_key, match_headers
 from hssk.ingest.store import import_files, undo_last_import
-from tests.conftest import write_csv, write_xlsx
+from tests.files import to_cp1258, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,10 +96,7 @@ def test_cp1258_csv_becomes_unicode(con, tmp_path):
     rows = [["Lê Thị Huệ", "12/01/1940", "Nữ", "02/02/2026", "Giang Cao"],
             ["Đỗ Văn Đức", "1931", "Nam", "15/06/2026", "Khoan Tế"]]
     path = tmp_path / "deaths.csv"
-    import unicodedata
-    # cp1258 stores base letter + combining tone mark: write the NFD form, as Windows does.
-    text = "\r\n".join(",".join(r) for r in [header] + rows)
-    path.write_bytes(unicodedata.normalize("NFD", text).encode("cp1258"))
+    path.write_bytes(to_cp1258("\r\n".join(",".join(r) for r in [header] + rows)))
     assert import_files(con, [path], "deaths").n_rows == 2
     out = clean_rows(con, "deaths")
     assert list(out.full_name) == ["Lê Thị Huệ", "Đỗ Văn Đức"]

@@ -1,0 +1,66 @@
+"""Chất lượng dữ liệu: completeness per field and village, findings by kind with examples."""
+
+import streamlit as st
+
+from hssk import ui
+
+KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT", "care": "Khám chữa bệnh"}
+CODE_LABELS = {
+    "missing": "Thiếu",
+    "invalid": "Sai định dạng",
+    "inconsistent": "Mâu thuẫn",
+    "legacy_encoding": "Sửa mã cũ (TCVN3/VNI)",
+    "restored_zeros": "Khôi phục số 0 đầu",
+    "partial_date": "Ngày sinh không đầy đủ",
+    "unknown_value": "Giá trị không nhận diện",
+}
+
+con, user = ui.page("Chất lượng dữ liệu", "view_quality")
+ui.require_data(con)
+village = ui.village_filter(con)
+
+# Findings of the current snapshot only: an older batch's findings describe rows no longer in use.
+FINDINGS = """
+    select f.kind, f.field, f.code, f.value, f.detail, c.record_id, c.village
+    from findings f join current_clean c using (rec_uid)
+    where $village is null or c.village = $village"""
+
+summary = con.execute(f"""
+    select kind, field, code, count(*) as n from ({FINDINGS}) group by all order by n desc""",
+                      {"village": village}).df()
+if summary.empty:
+    st.success("Không có phát hiện nào về chất lượng dữ liệu.")
+    st.stop()
+
+st.subheader("Phát hiện theo loại")
+table = summary.assign(kind=summary["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+                       code=summary["code"].map(lambda c: CODE_LABELS.get(c, c)))
+st.dataframe(table.rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
+             hide_index=True)
+
+st.subheader("Ví dụ")
+choices = list(summary[["kind", "field", "code"]].itertuples(index=False, name=None))
+picked = st.selectbox("Xem ví dụ của", choices, key="finding_kind",
+                      format_func=lambda t: f"{KIND_LABELS.get(t[0], t[0])} · {t[1]} · {CODE_LABELS.get(t[2], t[2])}")
+examples = con.execute(f"""
+    select record_id as "Mã hồ sơ", village as "Thôn", value as "Giá trị gốc", detail as "Chi tiết"
+    from ({FINDINGS}) where kind = $kind and field = $field and code = $code
+    order by record_id limit 50""", {"village": village, "kind": picked[0], "field": picked[1],
+                                     "code": picked[2]}).df()
+ui.show_table(con, user, examples, what=f"quality_examples:{picked[0]}:{picked[1]}")
+
+repairs = con.execute(f"""
+    select field as "Trường", value as "Trong tệp", detail as "Sau khi sửa"
+    from ({FINDINGS}) where code = 'legacy_encoding' limit 20""", {"village": village}).df()
+if not repairs.empty:
+    st.subheader("Sửa lỗi mã hoá cũ (TCVN3/VNI)")
+    ui.show_table(con, user, repairs, what="quality_legacy_repairs")
+
+invalid_ids = con.execute(f"""
+    select kind, field, code, count(*) as n from ({FINDINGS})
+    where field in ('personal_id', 'old_id', 'insurance_no', 'phone') and code in ('invalid', 'inconsistent')
+    group by all order by n desc""", {"village": village}).df()
+if not invalid_ids.empty:
+    st.subheader("Mã định danh, BHYT, điện thoại không hợp lệ")
+    st.dataframe(invalid_ids.rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
+                 hide_index=True)

@@ -1,0 +1,175 @@
+"""Nhập dữ liệu: upload a batch, check the header mapping and the findings, then commit (or undo the last)."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from hssk import audit, db, ui
+from hssk.errors import HsskError
+from hssk.ingest import KINDS
+
+KIND_LABELS = {
+    "hssk": "Hồ sơ sức khỏe (xuất từ hệ thống HSSK)",
+    "population": "Danh sách dân cư",
+    "deaths": "Khai tử",
+    "insurance": "Thẻ BHYT",
+    "care": "Khám chữa bệnh, tiêm chủng…",
+}
+IGNORE = "_ignore"
+UPLOAD_DIR = "_import_upload_dir"
+
+con, user = ui.page("Nhập dữ liệu", "import_data")
+ui.backend("hssk.ingest.store")  # stops the page while the importer cannot be loaded
+
+from hssk.ingest.headers import ALIASES, label  # noqa: E402
+from hssk.ingest.readers import read_sheets  # noqa: E402
+from hssk.ingest.store import import_files, import_history, undo_last_import  # noqa: E402
+
+kind = st.selectbox("Loại dữ liệu", KINDS, format_func=KIND_LABELS.get, key="import_kind")
+uploads = st.file_uploader("Chọn tệp (.xlsx hoặc .csv) — có thể chọn nhiều tệp của cùng một lô",
+                           type=["xlsx", "xlsm", "csv"], accept_multiple_files=True, key="import_files")
+
+
+def saved_paths(files) -> list[Path]:
+    """Uploaded files written under their own names (the batch keeps the file names)."""
+    folder = st.session_state.get(UPLOAD_DIR)
+    if not folder or not Path(folder).exists():
+        folder = tempfile.mkdtemp(prefix="hssk_upload_")
+        st.session_state[UPLOAD_DIR] = folder
+    paths = []
+    for f in files:
+        path = Path(folder) / Path(f.name).name
+        data = f.getvalue()
+        if not path.exists() or path.stat().st_size != len(data):
+            path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def field_options(kind: str) -> list[str]:
+    return [IGNORE] + list(ALIASES[kind])
+
+
+def field_label(kind: str, field: str) -> str:
+    return "(không dùng — giữ nguyên trong dữ liệu gốc)" if field == IGNORE else f"{label(kind, field)} ({field})"
+
+
+def mapping_preview(paths: list[Path], kind: str) -> dict[str, str]:
+    """Show how each file's headers are read; return the user's fixes (original header → field)."""
+    overrides: dict[str, str] = dict(st.session_state.get("import_manual", {}))
+    for path in paths:
+        try:
+            sheets = read_sheets(path, kind, overrides)
+        except HsskError as exc:
+            st.error(exc.message)
+            continue
+        for sheet in sheets:
+            where = path.name + (f" — trang «{sheet.sheet}»" if sheet.sheet else "")
+            with st.expander(f"{where}: tiêu đề ở dòng {sheet.header_row}", expanded=bool(sheet.unknown_columns)):
+                rows = [{"Cột trong tệp": sheet.headers[pos], "Trường": field_label(kind, field)}
+                        for pos, field in sorted(sheet.mapping.items())]
+                st.dataframe(pd.DataFrame(rows), hide_index=True)
+                for header in sheet.unknown_columns:
+                    choice = st.selectbox(f"Cột chưa nhận diện: «{header}»", field_options(kind),
+                                          format_func=lambda f: field_label(kind, f),
+                                          key=f"map::{path.name}::{header}")
+                    if choice != IGNORE:
+                        overrides[header] = choice
+    with st.expander("Gán cột thủ công (khi tệp báo thiếu cột bắt buộc)"):
+        c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
+        header = c1.text_input("Tên cột đúng như trong tệp", key="manual_header")
+        field = c2.selectbox("Là trường", list(ALIASES[kind]), format_func=lambda f: field_label(kind, f),
+                             key="manual_field")
+        if c3.button("Thêm") and header.strip():
+            st.session_state.setdefault("import_manual", {})[header.strip()] = field
+            st.rerun()
+    return overrides
+
+
+def dry_run(paths: list[Path], kind: str, overrides: dict[str, str]) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """Import into a throwaway in-memory database to show rows and findings before committing."""
+    scratch = db.connect(":memory:")
+    try:
+        result = import_files(scratch, paths, kind, overrides=overrides)
+        summary = scratch.execute("""
+            select field as "Trường", code as "Loại phát hiện", count(*) as "Số dòng"
+            from findings group by all order by 3 desc""").df()
+        examples = scratch.execute("""
+            select field as "Trường", code as "Loại phát hiện", value as "Giá trị", detail as "Chi tiết"
+            from findings qualify row_number() over (partition by field, code order by rec_uid) <= 3
+            order by 1, 2""").df()
+        return result.n_rows, summary, examples
+    finally:
+        scratch.close()
+
+
+if uploads:
+    paths = saved_paths(uploads)
+    st.subheader("1. Đọc tiêu đề cột")
+    overrides = mapping_preview(paths, kind)
+
+    st.subheader("2. Kiểm tra trước khi nhập")
+    if st.button("Kiểm tra", icon=":material/rule:"):
+        try:
+            with st.spinner("Đang đọc và chuẩn hoá…"):
+                st.session_state["import_check"] = (kind, [p.name for p in paths], overrides,
+                                                    dry_run(paths, kind, overrides))
+        except HsskError as exc:
+            st.error(exc.message)
+    check = st.session_state.get("import_check")
+    current = (kind, [p.name for p in paths], overrides)
+    if check and check[:3] == current:
+        n_rows, summary, examples = check[3]
+        st.success(f"Đọc được {ui.fmt_int(n_rows)} dòng; {ui.fmt_int(summary['Số dòng'].sum())} phát hiện.")
+        if not summary.empty:
+            st.dataframe(summary, hide_index=True)
+            with st.expander("Ví dụ"):
+                ui.show_table(con, user, examples, what="import_preview_findings")
+
+        st.subheader("3. Nhập vào cơ sở dữ liệu")
+        note = st.text_input("Ghi chú cho lô nhập (không bắt buộc)", key="import_note")
+        if st.button("Nhập", type="primary", icon=":material/database_upload:"):
+            ui.require(con, user, "import_data")
+            bar = st.progress(0.0, text="Bắt đầu…")
+            try:
+                result = import_files(con, paths, kind, overrides=overrides, note=note or None,
+                                      progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            except HsskError as exc:
+                st.error(exc.message)
+            else:
+                audit.record(con, user.user_name, user.role, "import", target=kind,
+                             detail={"batch_id": result.batch_id, "rows": result.n_rows,
+                                     "files": [f["file_name"] for f in result.files], "skipped": result.skipped})
+                ui.data_changed()
+                st.session_state.pop("import_check", None)
+                shutil.rmtree(st.session_state.pop(UPLOAD_DIR, ""), ignore_errors=True)
+                st.success(result.message or "Không có gì mới để nhập.")
+    elif check:
+        st.caption("Tệp, loại dữ liệu hoặc cách gán cột đã thay đổi: hãy bấm «Kiểm tra» lại.")
+
+st.subheader("Lịch sử nhập")
+history = import_history(con)
+if history.empty:
+    st.caption("Chưa có lô nhập nào.")
+else:
+    shown = history.rename(columns={
+        "batch_id": "Lô", "kind": "Loại", "created_at": "Thời điểm", "n_files": "Số tệp", "n_rows": "Số dòng",
+        "undone_at": "Đã hoàn tác lúc", "files": "Tệp", "n_findings": "Phát hiện"})
+    shown["Loại"] = shown["Loại"].map(lambda k: KIND_LABELS.get(k, k))
+    st.dataframe(shown, hide_index=True)
+    if user.can("undo_import"):
+        last = history[history["undone_at"].isna()].head(1)
+        if not last.empty:
+            batch = last.iloc[0]
+            confirm = st.checkbox(f"Tôi muốn hoàn tác lô số {batch.batch_id} ({KIND_LABELS.get(batch.kind)}, "
+                                  f"{ui.fmt_int(batch.n_rows)} dòng)", key="undo_confirm")
+            if st.button("Hoàn tác lần nhập gần nhất", disabled=not confirm, icon=":material/undo:"):
+                ui.require(con, user, "undo_import")
+                undone = undo_last_import(con)
+                audit.record(con, user.user_name, user.role, "undo_import", target=str(undone))
+                ui.data_changed()
+                ui.flash(f"Đã hoàn tác lô số {undone}. Hãy chạy lại ghép nối để cập nhật chỉ số.")
+                st.rerun()

@@ -1,0 +1,237 @@
+"""Campaign KPIs: one function per figure, each running one named query in queries/kpi_*.sql.
+
+Every figure has the same grain: one row per register village plus one row for the whole commune (village '').
+The definitions live in the SQL files (and their shared building blocks in queries/kpi_base.sql); this module only
+binds parameters and assembles the result that `python -m hssk kpi --json` prints.
+
+    >>> kpi.coverage(con, as_of=date(2026, 4, 30))          # village, residents_alive, with_record, …
+    >>> kpi.compute(con)["overall"]["kpi_admin"]             # 0.0 – 1.0
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from hssk import config as hssk_config
+from hssk.errors import HsskError
+from hssk.queries import load_query, run_query
+
+OVERALL = ""
+FIELD_PREFIX = "field_"
+ADMIN_FIELDS_FILE = "hssk_admin_fields.csv"
+DEFAULT_STALE_DAYS = 365  # "sống": a record not updated for a year is no longer current [UNCONFIRMED rule]
+
+# (query, columns it contributes to the result), in the order the keys are printed.
+FIGURES: list[tuple[str, tuple[str, ...]]] = [
+    ("kpi_coverage", ("residents_alive", "with_record", "coverage", "missing_record")),
+    ("kpi_duplicates", ("duplicate_persons", "extra_records")),
+    ("kpi_deceased_with_record", ("deceased_with_record",)),
+    ("kpi_off_register_records", ("off_register_records",)),
+    ("kpi_admin", ("kpi_admin", "kpi_admin_count")),
+    ("kpi_health", ("kpi_health", "kpi_health_count")),
+]
+DIMENSION_KEYS = ("dim_dung", "dim_du", "dim_sach", "dim_song")
+RATIO_KEYS = frozenset({"coverage", "kpi_admin", "kpi_health", *DIMENSION_KEYS})
+CORE_KEYS = tuple(key for _, keys in FIGURES for key in keys)
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the kpi_snapshots table when missing (needs a writable connection)."""
+    con.execute(load_query("kpi_schema"))
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temporary macros of queries/kpi_base.sql on this connection (works read-only too)."""
+    missing = [t for t in ("clean", "person_records")
+               if not con.execute("select count(*) from information_schema.tables where table_name = ?",
+                                  [t]).fetchone()[0]]
+    if missing:
+        raise HsskError("Chưa có kết quả ghép nối hồ sơ: hãy nhập dữ liệu và chạy ghép nối (python -m hssk link) "
+                        "trước khi tính chỉ tiêu.", f"missing tables: {', '.join(missing)}")
+    con.execute(load_query("kpi_base"))
+
+
+def resolve_as_of(as_of: date | str | None) -> date:
+    """None → today; 'YYYY-MM-DD' → that date."""
+    if as_of is None:
+        return date.today()
+    if isinstance(as_of, date):
+        return as_of
+    try:
+        return date.fromisoformat(str(as_of))
+    except ValueError as exc:
+        raise HsskError(f"Ngày tham chiếu '{as_of}' không hợp lệ: dùng dạng NNNN-TT-NN, ví dụ 2026-04-30.",
+                        str(exc)) from exc
+
+
+def _run(con, name: str, **params) -> pd.DataFrame:
+    prepare(con)
+    return run_query(con, name, **params)
+
+
+# ---------------------------------------------------------------- one function per figure
+
+
+def coverage(con, as_of: date | str | None = None) -> pd.DataFrame:
+    """Residents alive, with_record, missing_record and coverage = with_record / residents_alive, per village."""
+    return _run(con, "kpi_coverage", as_of=resolve_as_of(as_of))
+
+
+def duplicates(con, as_of: date | str | None = None) -> pd.DataFrame:
+    """duplicate_persons (alive, ≥ 2 records) and extra_records (Σ records − 1 over them), per village."""
+    return _run(con, "kpi_duplicates", as_of=resolve_as_of(as_of))
+
+
+def deceased_with_record(con, as_of: date | str | None = None) -> pd.DataFrame:
+    """Deceased register people still holding an HSSK record, per village."""
+    return _run(con, "kpi_deceased_with_record", as_of=resolve_as_of(as_of))
+
+
+def off_register_records(con) -> pd.DataFrame:
+    """HSSK records linked to no register person, per village of the record (only villages that have some)."""
+    return _run(con, "kpi_off_register_records")
+
+
+def admin(con, as_of: date | str | None = None) -> pd.DataFrame:
+    """kpi_admin_count and kpi_admin (target 95%), per village."""
+    return _run(con, "kpi_admin", as_of=resolve_as_of(as_of))
+
+
+def health(con, as_of: date | str | None = None) -> pd.DataFrame:
+    """kpi_health_count and kpi_health (target 90%), plus the share filled per category, per village."""
+    return _run(con, "kpi_health", as_of=resolve_as_of(as_of))
+
+
+def field_completeness(con, fields: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Share of HSSK records in which each measurable admin field of hssk_admin_fields.csv is filled.
+
+    Grain: one row per (field, village) plus (field, '') for the commune; columns count_records, count_filled,
+    filled_ratio. Fields without a clean column are not measured (they are listed in the report's appendix).
+    """
+    names, columns = _field_entries(con, admin_fields() if fields is None else fields)
+    return _run(con, "kpi_field_completeness", field_names=names, field_columns=columns)
+
+
+def dimensions(con, as_of: date | str | None = None, *, stale_days: int | None = None,
+               fields: pd.DataFrame | None = None) -> pd.DataFrame:
+    """đúng / đủ / sạch / sống as shares of HSSK records, per village (see queries/kpi_dimensions.sql)."""
+    fields = admin_fields() if fields is None else fields
+    names, columns = _field_entries(con, fields[fields["required"] == "yes"])
+    if not names:
+        raise HsskError("Danh sách trường hành chính không có trường bắt buộc nào đo được.", "no required field")
+    return _run(con, "kpi_dimensions", as_of=resolve_as_of(as_of),
+                stale_days=default_stale_days() if stale_days is None else stale_days,
+                required_names=names, required_columns=columns)
+
+
+def findings(con) -> pd.DataFrame:
+    """HSSK records with a data-quality finding, per (field, code) and village."""
+    return _run(con, "kpi_findings")
+
+
+# ---------------------------------------------------------------- the admin field list
+
+
+def admin_fields(path: str | Path | None = None) -> pd.DataFrame:
+    """data/reference/hssk_admin_fields.csv: field, label_vi, clean_column ('a|b' = any of), required, in_register,
+    note. The Hà Nội 24-field list is UNCONFIRMED: the file is a draft from domain.md §1.1, edited by the station."""
+    path = Path(path) if path else hssk_config.REFERENCE_DIR / ADMIN_FIELDS_FILE
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise HsskError(f"Không tìm thấy tệp danh sách trường hành chính {path}.", str(exc)) from exc
+    expected = {"field", "label_vi", "clean_column", "required", "in_register"}
+    if not expected <= set(frame.columns):
+        raise HsskError(f"Tệp {path.name} thiếu cột: {', '.join(sorted(expected - set(frame.columns)))}.",
+                        "bad header")
+    frame = frame.apply(lambda col: col.str.strip())
+    for flag in ("required", "in_register"):
+        frame[flag] = frame[flag].str.lower()
+    return frame
+
+
+def _field_entries(con, fields: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(field, clean column) pairs of the measurable fields; unknown column names are a clear error."""
+    known = {row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_name = 'clean'").fetchall()}
+    names, columns = [], []
+    for field, spec in zip(fields["field"], fields["clean_column"]):
+        for column in filter(None, (c.strip() for c in spec.split("|"))):
+            if column not in known:
+                raise HsskError(f"Trường '{field}' trong {ADMIN_FIELDS_FILE} trỏ tới cột '{column}' không tồn tại.",
+                                f"unknown clean column {column!r}")
+            names.append(field)
+            columns.append(column)
+    return names, columns
+
+
+def default_stale_days() -> int:
+    """campaign.stale_days from data/config.toml when set, else 365."""
+    try:
+        return int(hssk_config.load_config().get("campaign", {}).get("stale_days", DEFAULT_STALE_DAYS))
+    except (OSError, ValueError):
+        return DEFAULT_STALE_DAYS
+
+
+# ---------------------------------------------------------------- everything, as kpi --json prints it
+
+
+def compute(con, as_of: date | str | None = None) -> dict:
+    """{"as_of": "YYYY-MM-DD", "overall": {key: value}, "villages": {village: {key: value}}}.
+
+    Keys: the core figures (CORE_KEYS), the four dimensions (dim_dung, dim_du, dim_sach, dim_song) and one
+    `field_<field>` completeness ratio per measurable admin field. Ratios are 0–1 (None when the denominator is 0);
+    counts are integers (0 for a village without any).
+    """
+    as_of = resolve_as_of(as_of)
+    frames = [
+        (coverage(con, as_of), FIGURES[0][1]),
+        (duplicates(con, as_of), FIGURES[1][1]),
+        (deceased_with_record(con, as_of), FIGURES[2][1]),
+        (off_register_records(con), FIGURES[3][1]),
+        (admin(con, as_of), FIGURES[4][1]),
+        (health(con, as_of), FIGURES[5][1]),
+        (dimensions(con, as_of), DIMENSION_KEYS),
+    ]
+    fields = field_completeness(con)
+    field_keys = [FIELD_PREFIX + f for f in dict.fromkeys(fields["field"])]
+
+    values: dict[str, dict[str, object]] = {}
+    for frame, keys in frames:
+        for row in frame.to_dict("records"):
+            values.setdefault(row["village"], {}).update({k: _plain(row[k]) for k in keys})
+    for row in fields.to_dict("records"):
+        values.setdefault(row["village"], {})[FIELD_PREFIX + row["field"]] = _plain(row["filled_ratio"])
+
+    all_keys = [*CORE_KEYS, *DIMENSION_KEYS, *field_keys]
+    complete = {village: {k: row.get(k, _empty(k)) for k in all_keys} for village, row in values.items()}
+    overall = complete.pop(OVERALL, {k: _empty(k) for k in all_keys})
+    return {"as_of": as_of.isoformat(), "overall": overall, "villages": dict(sorted(complete.items()))}
+
+
+def _empty(key: str):
+    """The value of a figure with nothing to count: 0 for counts, None for ratios (no denominator)."""
+    return None if key in RATIO_KEYS or key.startswith(FIELD_PREFIX) else 0
+
+
+def _plain(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if hasattr(value, "item"):
+        value = value.item()
+        return None if isinstance(value, float) and math.isnan(value) else value
+    return value
+
+
+def is_ratio(key: str) -> bool:
+    return key in RATIO_KEYS or key.startswith(FIELD_PREFIX)

@@ -1,0 +1,33 @@
+"""Record linkage (Splink 5): who is who across HSSK, the register, deaths, insurance and care.
+
+Public doors:
+- `run_linkage(con, retrain=False, progress=None)` — link the current snapshot, keep person ids;
+- `export_clusters(con)` — source, record_id, person_id for every record;
+- `record_decision(con, action, key_l, key_r, user=, reason=)`, `undo_decision(con, id, user=, reason=)`;
+- `resolve_person_id(con, person_id)` — follow merges from an old person id to today's;
+- `evaluate(con, truth_dir)` — pairwise and cluster figures against a truth directory.
+"""
+
+from hssk.link.decisions import list_decisions, record_decision, undo_decision
+from hssk.link.export import export_clusters
+from hssk.link.persons import resolve_person_id
+from hssk.link.run import LinkResult, linkage_config, refresh_persons, run_linkage
+
+__all__ = [
+    "LinkResult",
+    "evaluate",
+    "export_clusters",
+    "linkage_config",
+    "list_decisions",
+    "record_decision",
+    "refresh_persons",
+    "resolve_person_id",
+    "run_linkage",
+    "undo_decision",
+]
+
+
+def evaluate(con, truth_dir):
+    from hssk.link.evaluate import evaluate as _evaluate
+
+    return _evaluate(con, truth_dir)

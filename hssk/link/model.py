@@ -1,0 +1,229 @@
+"""The Splink model: comparisons, blocking rules and settings for Vietnamese person records.
+
+Everything here is plain Splink SQL so the same model runs on DuckDB and on Spark; the only
+dialect-specific pieces are the cheap edit distances built by `_within_edits_sql`.
+
+Input: the table built by `queries/link_input.sql` (one row per record_key; `role` is H for
+HSSK, P for the population register, A for deaths/insurance/care records).
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator
+
+# Bump when the columns of link_input or the comparisons change: a saved model of another
+# version no longer fits the prepared table and must be re-estimated (`hssk link --retrain`).
+FEATURES_VERSION = 1
+
+# Pairs worth scoring: HSSK with anything, and any two different roles (HSSK–register,
+# deaths/insurance/care–HSSK or –register). Never register–register (duplicate-free) and
+# never two attaching records (deaths–care and the like).
+ELIGIBLE_PAIR_SQL = "(l.role <> r.role or l.role = 'H')"
+
+# Deterministic rules, in order; each is also a blocking rule for predictions.
+_ID_RULES = [
+    "l.personal_id = r.personal_id",
+    "l.old_id = r.old_id",
+    "l.bhxh_no = r.bhxh_no",
+]
+
+# Fuzzy blocking: a record with a mistyped or missing ID is still compared when its name and
+# birth data agree partly. Every rule pairs two equalities so a block never grows quadratically
+# with the population (a date of birth alone would at a million records).
+_FUZZY_RULES = [
+    "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.birth_year = r.birth_year",
+    "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii",
+    "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii",
+    "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.village = r.village",
+]
+
+# EM runs on these blocked subsets; a comparison is estimated on every subset that does not
+# block on its column, so together they train all of them.
+_TRAINING_RULES = [
+    "l.personal_id = r.personal_id",
+    "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii",
+    "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.birth_year = r.birth_year",
+]
+
+
+def _eligible(rule: str) -> str:
+    return f"{rule} and {ELIGIBLE_PAIR_SQL}"
+
+
+def prediction_blocking_rules() -> list[str]:
+    return [_eligible(rule) for rule in _ID_RULES + _FUZZY_RULES]
+
+
+def training_blocking_rules() -> list[str]:
+    return [_eligible(rule) for rule in _TRAINING_RULES]
+
+
+def deterministic_rules() -> list[str]:
+    """Rules that almost only hold for true matches: used to estimate the prior."""
+    return [_eligible(_ID_RULES[0])]
+
+
+def _within_edits_sql(col: str, edits: int, dialect: str) -> str:
+    """Same-length strings differing in at most `edits` positions.
+
+    DuckDB's hamming() is ~40x cheaper than Damerau-Levenshtein; Spark has no hamming, so it
+    gets Levenshtein (same answer for substitutions, a little more lenient otherwise).
+    """
+    if dialect == "spark":
+        return f"levenshtein({col}_l, {col}_r) <= {edits}"
+    return f"length({col}_l) = length({col}_r) and hamming({col}_l, {col}_r) <= {edits}"
+
+
+def _transposed_sql(col: str, dialect: str) -> str:
+    """Two digits swapped: exactly two positions differ and the multiset of digits is equal."""
+    if dialect == "spark":
+        sort = "array_sort(split({c}, ''))"
+    else:
+        sort = "list_sort(string_split({c}, ''))"
+    return (
+        f"{_within_edits_sql(col, 2, dialect)} and "
+        f"{sort.format(c=col + '_l')} = {sort.format(c=col + '_r')}"
+    )
+
+
+def name_part_comparison(part: str, *, jw_threshold: float = 0.9) -> cl.CustomComparison:
+    """Family or given name: tone-insensitive key, then accent-free key, then a close spelling.
+
+    The exact level is term-frequency adjusted: agreeing on Nguyễn says far less than agreeing
+    on a rare family name.
+    """
+    key, ascii_ = f"{part}_key", f"{part}_ascii"
+    return cl.CustomComparison(
+        output_column_name=part,
+        comparison_levels=[
+            cll.NullLevel(key),
+            cll.ExactMatchLevel(key, term_frequency_adjustments=True).configure(
+                label_for_charts=f"{part}: same (tone-insensitive)"
+            ),
+            cll.ExactMatchLevel(ascii_).configure(label_for_charts=f"{part}: same without accents"),
+            cll.JaroWinklerLevel(ascii_, jw_threshold).configure(
+                label_for_charts=f"{part}: close spelling (Jaro-Winkler >= {jw_threshold})"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def middle_name_comparison() -> cl.CustomComparison:
+    """Middle names: 'Văn'/'Thị' are often dropped, so one missing is a weak disagreement."""
+    return cl.CustomComparison(
+        output_column_name="middle",
+        comparison_levels=[
+            cll.CustomLevel("middle_key_l is null and middle_key_r is null").configure(
+                is_null_level=True, label_for_charts="middle: both missing"
+            ),
+            cll.ExactMatchLevel("middle_key", term_frequency_adjustments=True).configure(
+                label_for_charts="middle: same (tone-insensitive)"
+            ),
+            cll.ExactMatchLevel("middle_ascii").configure(label_for_charts="middle: same without accents"),
+            cll.CustomLevel("middle_key_l is null or middle_key_r is null").configure(
+                label_for_charts="middle: one missing"
+            ),
+            cll.CustomLevel(
+                "instr(middle_ascii_l, middle_ascii_r) > 0 or instr(middle_ascii_r, middle_ascii_l) > 0"
+            ).configure(label_for_charts="middle: one contains the other"),
+            cll.JaroWinklerLevel("middle_ascii", 0.88).configure(label_for_charts="middle: close spelling"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def birth_comparison(dialect: str) -> cl.CustomComparison:
+    """Date of birth with partial precision: 'YYYY' or 'YYYY-MM' agree as far as they go."""
+    both_days = "birth_day_l is not null and birth_day_r is not null"
+    same_year = "birth_year_l = birth_year_r"
+    return cl.CustomComparison(
+        output_column_name="birth",
+        comparison_levels=[
+            cll.CustomLevel("birth_year_l is null or birth_year_r is null").configure(
+                is_null_level=True, label_for_charts="birth: missing"
+            ),
+            cll.CustomLevel(f"{both_days} and birth_text_l = birth_text_r").configure(
+                label_for_charts="birth: same day"
+            ),
+            cll.CustomLevel(
+                f"{both_days} and {same_year} and birth_month_l = birth_day_r "
+                "and birth_day_l = birth_month_r"
+            ).configure(label_for_charts="birth: day and month swapped"),
+            cll.CustomLevel(
+                f"{same_year} and birth_month_l = birth_month_r and not ({both_days})"
+            ).configure(label_for_charts="birth: same month, day unknown"),
+            cll.CustomLevel(
+                f"{both_days} and {_within_edits_sql('birth_text', 1, dialect)}"
+            ).configure(label_for_charts="birth: one digit different"),
+            cll.CustomLevel(
+                f"{same_year} and (birth_month_l is null or birth_month_r is null)"
+            ).configure(label_for_charts="birth: same year, month unknown"),
+            cll.CustomLevel(same_year).configure(label_for_charts="birth: same year only"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def id_comparison(col: str, label: str, dialect: str, *, transposition: bool) -> cl.CustomComparison:
+    """An identifier: exact, one digit off, (optionally) two digits swapped, different."""
+    levels = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: same"),
+        cll.CustomLevel(_within_edits_sql(col, 1, dialect)).configure(
+            label_for_charts=f"{label}: one digit different"
+        ),
+    ]
+    if transposition:
+        levels.append(
+            cll.CustomLevel(_transposed_sql(col, dialect)).configure(
+                label_for_charts=f"{label}: two digits swapped"
+            )
+        )
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(output_column_name=col, comparison_levels=levels)
+
+
+def exact_comparison(col: str, label: str) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            cll.NullLevel(col),
+            cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: same"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons(dialect: str = "duckdb") -> list[cl.CustomComparison]:
+    return [
+        name_part_comparison("family"),
+        middle_name_comparison(),
+        name_part_comparison("given"),
+        birth_comparison(dialect),
+        exact_comparison("sex", "sex"),
+        id_comparison("personal_id", "personal ID", dialect, transposition=True),
+        id_comparison("old_id", "CMND", dialect, transposition=False),
+        id_comparison("bhxh_no", "insurance number", dialect, transposition=False),
+        exact_comparison("village", "village"),
+        exact_comparison("household_code", "household"),
+        exact_comparison("phone", "phone"),
+    ]
+
+
+def settings(dialect: str = "duckdb", *, explain: bool = False) -> SettingsCreator:
+    """Untrained settings. `explain=True` keeps the columns Splink's waterfall and dashboards need."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(dialect),
+        blocking_rules_to_generate_predictions=prediction_blocking_rules(),
+        additional_columns_to_retain=["source", "role"],
+        retain_matching_columns=explain,
+        retain_intermediate_calculation_columns=explain,
+        probability_two_random_records_match=1e-4,
+        em_convergence=1e-4,
+        max_iterations=25,
+    )

@@ -1,0 +1,276 @@
+"""Stable person ids: cluster the latest run's pairs with the standing decisions, name each cluster,
+record what changed as events.
+
+Naming, in order of priority:
+1. a cluster holding a register record with a valid personal ID is 'P' + that ID;
+2. otherwise it keeps the person id most of its records had before (if no other cluster has a
+   better claim on it), so worklists keep pointing at the same person;
+3. otherwise it gets 'G' + 10 hex digits of sha1(smallest record_key) — the same on any machine;
+   a retired id that comes back (e.g. after an undo) is reactivated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+
+from hssk.link import cluster as clustering
+from hssk.queries import load_query
+
+_NODES_SQL = """
+create or replace temp table _link_nodes as
+select
+    (row_number() over (order by unique_id) - 1)::integer as node,
+    unique_id as record_key,
+    source as kind,
+    record_id,
+    role,
+    case when role = 'P' then personal_id end as anchor_id
+from ({link_input})
+"""
+
+_EDGES_SQL = """
+select nl.node as a, nr.node as b
+from link_predictions as p
+join _link_nodes as nl on nl.record_key = p.record_key_l
+join _link_nodes as nr on nr.record_key = p.record_key_r
+where p.run_id = $run_id and p.match_probability >= $upper
+    and not exists (
+        select 1 from decisions_standing as s
+        where s.action = 'split' and s.record_key_l in (p.record_key_l, p.record_key_r)
+    )
+order by p.match_weight desc, p.record_key_l, p.record_key_r
+"""
+
+# Standing decisions between records of the snapshot. An accept given before a standing split of
+# one of its records no longer holds: the split took that record out.
+_DECISIONS_SQL = """
+select nl.node as a, nr.node as b
+from pair_decisions as d
+join _link_nodes as nl on nl.record_key = d.key_a
+join _link_nodes as nr on nr.record_key = d.key_b
+where d.action = $action
+    and not exists (
+        select 1 from decisions_standing as s
+        where s.action = 'split' and s.record_key_l in (d.key_a, d.key_b) and s.decision_id > d.decision_id
+    )
+order by d.decision_id
+"""
+
+_CLAIMS_SQL = """
+create or replace temp table _link_claims as
+with
+anchors as (
+    select cluster, 'P' || min(anchor_id) as person_id
+    from _link_assigned
+    where anchor_id is not null
+    group by cluster
+),
+previous as (
+    select a.cluster, pr.person_id, count(*) as n_records
+    from _link_assigned as a
+    join person_records as pr on pr.record_key = a.record_key
+    where a.cluster not in (select cluster from anchors)
+        and pr.person_id not in (select person_id from anchors)
+    group by a.cluster, pr.person_id
+),
+ranked as (
+    select
+        *,
+        row_number() over (partition by cluster order by n_records desc, person_id) as rank_in_cluster,
+        row_number() over (partition by person_id order by n_records desc, cluster) as rank_for_person
+    from previous
+)
+select cluster, person_id from anchors
+union all
+select cluster, person_id from ranked where rank_in_cluster = 1 and rank_for_person = 1
+"""
+
+
+def _generated_id(seed_key: str, attempt: int) -> str:
+    text = seed_key if attempt == 0 else f"{seed_key}#{attempt}"
+    return "G" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10].upper()
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float) -> dict:
+    """Recompute person_records from link_predictions of `run_id` and the standing decisions.
+
+    Writes persons, person_records and person_events in one transaction; returns counts.
+    """
+    con.execute(_NODES_SQL.format(link_input=load_query("link_input")))
+    roles = [row[0] for row in con.execute("select role from _link_nodes order by node").fetchall()]
+    params = {"run_id": run_id, "upper": upper}
+    pairs = con.execute(_EDGES_SQL, params).fetchall()
+    accepts = con.execute(_DECISIONS_SQL, {"action": "accept"}).fetchall()
+    rejects = con.execute(_DECISIONS_SQL, {"action": "reject"}).fetchall()
+
+    labels = clustering.cluster(roles, pairs, accepts=accepts, rejects=rejects)
+    con.execute("create or replace temp table _link_labels (node integer, cluster integer)")
+    if labels:
+        import pyarrow as pa
+
+        label_table = pa.table({"node": pa.array(range(len(labels)), pa.int32()), "cluster": pa.array(labels, pa.int32())})
+        con.register("_link_labels_arrow", label_table)
+        con.execute("insert into _link_labels select * from _link_labels_arrow")
+        con.unregister("_link_labels_arrow")
+    con.execute("""
+        create or replace temp table _link_assigned as
+        select n.*, l.cluster from _link_nodes as n join _link_labels as l using (node)""")
+    con.execute(_CLAIMS_SQL)
+    names = _name_clusters(con)
+
+    con.execute("begin transaction")
+    try:
+        counts = _write(con, names, run_id)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    for table in ("_link_nodes", "_link_labels", "_link_assigned", "_link_claims", "_link_names"):
+        con.execute(f"drop table if exists {table}")
+    return counts
+
+
+def _name_clusters(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """cluster -> person_id for every cluster; also stored as temp table _link_names."""
+    names = dict(con.execute("select cluster, person_id from _link_claims").fetchall())
+    unnamed = con.execute("""
+        select cluster, min(record_key) from _link_assigned
+        where cluster not in (select cluster from _link_claims)
+        group by cluster order by cluster""").fetchall()
+    if unnamed:
+        taken = set(names.values())
+        status = dict(con.execute("select person_id, retired_at is not null from persons").fetchall())
+        for cluster_id, seed_key in unnamed:
+            attempt = 0
+            while True:
+                candidate = _generated_id(seed_key, attempt)
+                # An unused id, or a retired one coming back; never one that is active elsewhere.
+                if candidate not in taken and status.get(candidate, True):
+                    break
+                attempt += 1
+            names[cluster_id] = candidate
+            taken.add(candidate)
+    con.execute("create or replace temp table _link_names (cluster integer, person_id varchar)")
+    if names:
+        _bulk_insert_names(con, names)
+    return names
+
+
+def _bulk_insert_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> None:
+    import pyarrow as pa
+
+    items = sorted(names.items())
+    table = pa.table({"cluster": pa.array([k for k, _ in items], pa.int32()), "person_id": [v for _, v in items]})
+    con.register("_link_names_arrow", table)
+    con.execute("insert into _link_names select * from _link_names_arrow")
+    con.unregister("_link_names_arrow")
+
+
+def _write(con: duckdb.DuckDBPyConnection, names: dict[int, str], run_id: int) -> dict:
+    con.execute("""
+        create or replace temp table _link_new as
+        select a.record_key, a.kind, a.record_id, nm.person_id, a.anchor_id
+        from _link_assigned as a join _link_names as nm using (cluster)""")
+    con.execute("create or replace temp table _link_old as select record_key, person_id from person_records")
+    now = "current_timestamp::timestamp"
+
+    # Persons: new ids are created, returning ones reactivated, ids left without records retired.
+    con.execute(f"""
+        create or replace temp table _link_created as
+        select person_id, max(anchor_id) as personal_id
+        from _link_new
+        where person_id not in (select person_id from persons where retired_at is null)
+        group by person_id""")
+    con.execute(f"""
+        insert into person_events ("at", run_id, event, person_id, detail)
+        select {now}, $run_id, 'created', person_id,
+               case when person_id in (select person_id from persons) then 'reactivated' end
+        from _link_created order by person_id""", {"run_id": run_id})
+    con.execute("update persons set retired_at = null where person_id in (select person_id from _link_created)")
+    con.execute(f"""
+        insert into persons (person_id, personal_id, created_at, first_run_id)
+        select person_id, personal_id, {now}, $run_id from _link_created
+        where person_id not in (select person_id from persons) order by person_id""", {"run_id": run_id})
+
+    # Old persons that no longer hold a record: merged into the person most of their records joined,
+    # or retired when their records left the snapshot.
+    con.execute(f"""
+        insert into person_events ("at", run_id, event, person_id, other_person_id, detail)
+        with gone as (
+            select distinct person_id from _link_old
+            where person_id not in (select person_id from _link_new)
+        ),
+        successor as (
+            select o.person_id as old_id, n.person_id as new_id, count(*) as n_records
+            from _link_old as o join _link_new as n using (record_key)
+            where o.person_id in (select person_id from gone)
+            group by o.person_id, n.person_id
+            qualify row_number() over (partition by o.person_id order by count(*) desc, n.person_id) = 1
+        )
+        select {now}, $run_id,
+            case when s.new_id is null then 'retired' else 'merged' end,
+            coalesce(s.new_id, g.person_id),
+            case when s.new_id is null then null else g.person_id end,
+            case when s.new_id is null then 'no records left in the current snapshot' end
+        from gone as g left join successor as s on s.old_id = g.person_id
+        order by g.person_id""", {"run_id": run_id})
+    con.execute(f"""
+        update persons set retired_at = {now}
+        where retired_at is null and person_id not in (select person_id from _link_new)""")
+
+    # Splits: a surviving person some of whose records now form a newly created person.
+    con.execute(f"""
+        insert into person_events ("at", run_id, event, person_id, other_person_id)
+        select distinct {now}, $run_id, 'split', o.person_id, n.person_id
+        from _link_old as o join _link_new as n using (record_key)
+        where o.person_id <> n.person_id
+            and o.person_id in (select person_id from _link_new)
+            and n.person_id in (select person_id from _link_created)
+        order by o.person_id, n.person_id""", {"run_id": run_id})
+    con.execute(f"""
+        insert into person_events ("at", run_id, event, person_id, other_person_id, record_key)
+        select {now}, $run_id, 'moved_record', n.person_id, o.person_id, n.record_key
+        from _link_old as o join _link_new as n using (record_key)
+        where o.person_id <> n.person_id
+        order by n.record_key""", {"run_id": run_id})
+
+    con.execute("delete from person_records")
+    con.execute("""
+        insert into person_records (record_key, kind, record_id, person_id, run_id)
+        select record_key, kind, record_id, person_id, $run_id from _link_new order by record_key""",
+                {"run_id": run_id})
+    counts = con.execute("""
+        select
+            count(*) as n_records,
+            count(distinct person_id) as n_persons,
+            (select count(*) from _link_created) as n_created
+        from _link_new""").fetchone()
+    for table in ("_link_new", "_link_old", "_link_created"):
+        con.execute(f"drop table if exists {table}")
+    return {"n_records": counts[0], "n_persons": counts[1], "n_created": counts[2]}
+
+
+def resolve_person_id(con: duckdb.DuckDBPyConnection, person_id: str) -> str | None:
+    """The person a (possibly old) person id stands for today, following merge events.
+
+    Returns None when the id is unknown or was retired without a successor.
+    """
+    seen = set()
+    current = person_id
+    while current not in seen:
+        seen.add(current)
+        row = con.execute("select retired_at from persons where person_id = ?", [current]).fetchone()
+        if row is None:
+            return None
+        if row[0] is None:
+            return current
+        nxt = con.execute("""
+            select person_id from person_events
+            where event = 'merged' and other_person_id = ?
+            order by event_id desc limit 1""", [current]).fetchone()
+        if nxt is None:
+            return None
+        current = nxt[0]
+    return None

@@ -1,0 +1,94 @@
+"""A Splink session on the prepared records, and scored pairs out of it.
+
+Splink works in its own in-memory DuckDB so its many intermediate tables never land in the
+workbench database; the prepared records go in and the scored pairs come out as Arrow.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from hssk.errors import HsskError
+from hssk.link import model, train
+
+BACKENDS = ("duckdb",)
+
+PAIR_COLUMNS = ["record_key_l", "record_key_r", "kind_l", "kind_r", "match_probability", "match_weight"]
+
+
+@dataclass
+class SplinkSession:
+    """The Splink linker over one prepared input, on a private DuckDB connection."""
+
+    linker: Linker
+    work: duckdb.DuckDBPyConnection
+    n_records: int
+
+    def close(self) -> None:
+        self.work.close()
+
+
+def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None) -> SplinkSession:
+    """Register the prepared records and build a Linker with `settings` (a dict, path or creator)."""
+    if backend not in BACKENDS:
+        raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb.", backend)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    work = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                               "autoload_known_extensions": False})
+    if threads:
+        work.execute(f"set threads = {int(threads)}")
+    work.register("link_input_arrow", records)
+    work.execute("create table link_input as select * from link_input_arrow")
+    work.unregister("link_input_arrow")
+    db_api = DuckDBAPI(connection=work)
+    sdf = db_api.register("link_input", dataset_display_name="records")
+    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    return SplinkSession(linker=linker, work=work, n_records=records.num_rows)
+
+
+def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = False, seed: int = train.DEFAULT_SEED,
+                       explain: bool = False, progress=None, backend: str = "duckdb") -> tuple[SplinkSession, dict]:
+    """A session with the saved model, or with a freshly trained (and saved) one.
+
+    Returns the session and the model's meta (version, training summary).
+    """
+    say = progress or (lambda message: None)
+    model_path = Path(model_path)
+    if retrain or not model_path.exists():
+        session = open_session(records, model.settings(explain=explain), backend=backend)
+        training = train.train(session.linker, seed=seed, progress=say)
+        meta = train.save(session.linker, model_path, training=training, data_summary=_data_summary(records))
+        say(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {model_path}")
+        return session, meta
+    settings_dict = train.load_settings(model_path, explain=explain)
+    return open_session(records, settings_dict, backend=backend), train.read_meta(model_path)
+
+
+def _data_summary(records: pa.Table) -> dict:
+    sources = records.column("source").to_pylist()
+    return {"n_records": len(sources), "by_source": {s: sources.count(s) for s in sorted(set(sources))}}
+
+
+def predict_pairs(session: SplinkSession, threshold: float) -> pa.Table:
+    """Scored pairs with match_probability >= threshold, keys ordered (l < r)."""
+    predictions = session.linker.inference.predict(threshold_match_probability=threshold)
+    pairs = predictions.query_sql(
+        """
+        select
+            least(unique_id_l, unique_id_r) as record_key_l,
+            greatest(unique_id_l, unique_id_r) as record_key_r,
+            case when unique_id_l < unique_id_r then source_l else source_r end as kind_l,
+            case when unique_id_l < unique_id_r then source_r else source_l end as kind_r,
+            match_probability,
+            match_weight
+        from {this}
+        """
+    ).as_pyarrow_table()
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return pairs

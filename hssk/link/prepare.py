@@ -1,0 +1,44 @@
+"""The linkage input (queries/link_input.sql) and the linkage tables (queries/link_schema.sql)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from hssk.queries import load_query
+
+# Columns of link_input that the model compares, for profiling.
+COMPARED_COLUMNS = [
+    "family_key", "middle_key", "given_key", "birth_text", "sex", "personal_id", "old_id", "bhxh_no",
+    "village", "household_code", "phone",
+]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the linkage tables and views when missing (never drops anything)."""
+    con.execute(load_query("link_schema"))
+
+
+def has_link_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    """True once the linkage tables exist (a read-only connection cannot create them)."""
+    return bool(con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'person_records' and schema_name = 'main'"
+    ).fetchone()[0])
+
+
+def input_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """One row per record_key of the current snapshot, every kind, as Arrow (for Splink)."""
+    return con.sql(load_query("link_input")).to_arrow_table()
+
+
+def profile(records: pa.Table | pd.DataFrame) -> pd.DataFrame:
+    """Per source: record count and the share of each compared column that is filled."""
+    frame = records.to_pandas() if isinstance(records, pa.Table) else records
+    rows = []
+    for source, group in frame.groupby("source", sort=True):
+        row = {"source": source, "records": len(group)}
+        for col in COMPARED_COLUMNS:
+            row[col] = round(float(group[col].notna().mean()), 3)
+        rows.append(row)
+    return pd.DataFrame(rows)

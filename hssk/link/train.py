@@ -1,0 +1,109 @@
+"""Unsupervised, reproducible training of the Splink model, and the versioned model file.
+
+The model file is a plain Splink settings JSON (so `Linker(df, path)` reloads it anywhere);
+beside it `<name>.meta.json` records the version, features version, seed and training data,
+and every saved version is also kept under `history/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import splink
+from splink import Linker
+
+from hssk.errors import HsskError
+from hssk.link import model
+
+DEFAULT_SEED = 20260101
+U_MAX_PAIRS = 3e6
+# EM sees at most this many blocked pairs per training rule (a deterministic hash sample).
+EM_MAX_PAIRS = 2e6
+# Share of true matches the deterministic rule (same personal ID) is believed to find.
+PRIOR_RECALL = 0.75
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def train(linker: Linker, *, seed: int = DEFAULT_SEED, progress: Progress = _quiet) -> dict:
+    """Estimate prior, u (seeded random sampling) and m (EM on blocked subsets) in place."""
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    progress("Ước lượng xác suất hai bản ghi ngẫu nhiên trùng nhau")
+    linker.training.estimate_probability_two_random_records_match(
+        model.deterministic_rules(), recall=PRIOR_RECALL
+    )
+    progress("Ước lượng tham số u (lấy mẫu ngẫu nhiên có hạt giống)")
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    sessions = []
+    for rule in model.training_blocking_rules():
+        progress(f"Ước lượng tham số m (EM) trên khối: {rule.split(' and (')[0]}")
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_MAX_PAIRS)
+        sessions.append(rule)
+    return {"seed": seed, "u_max_pairs": U_MAX_PAIRS, "em_rules": sessions, "prior_recall": PRIOR_RECALL}
+
+
+def meta_path(model_path: Path) -> Path:
+    return model_path.with_name(model_path.stem + ".meta.json")
+
+
+def read_meta(model_path: Path) -> dict:
+    path = meta_path(model_path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def save(linker: Linker, model_path: Path, *, training: dict, data_summary: dict) -> dict:
+    """Write the model JSON, its meta file and a copy in history/. Returns the meta."""
+    model_path = Path(model_path)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    settings_dict = linker.misc.save_model_to_json(None)
+    # The uid is random per linker; drop it so the same training gives the same file.
+    settings_dict.pop("linker_uid", None)
+    text = json.dumps(settings_dict, indent=2, ensure_ascii=False, sort_keys=True)
+    model_path.write_text(text, encoding="utf-8")
+    previous = read_meta(model_path)
+    meta = {
+        "model_version": int(previous.get("model_version", 0)) + 1,
+        "features_version": model.FEATURES_VERSION,
+        "trained_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "splink_version": splink.__version__,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "training": training,
+        "data": data_summary,
+    }
+    meta_path(model_path).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    history = model_path.parent / "history"
+    history.mkdir(exist_ok=True)
+    shutil.copyfile(model_path, history / f"{model_path.stem}_v{meta['model_version']:03d}.json")
+    return meta
+
+
+def load_settings(model_path: Path, *, explain: bool = False) -> dict:
+    """The saved settings dict, checked against this code's features version."""
+    model_path = Path(model_path)
+    if not model_path.exists():
+        raise HsskError("Chưa có mô hình liên kết đã huấn luyện; hãy chạy với --retrain.", str(model_path))
+    meta = read_meta(model_path)
+    version = meta.get("features_version")
+    if version is not None and version != model.FEATURES_VERSION:
+        raise HsskError(
+            "Mô hình liên kết đã lưu không khớp với phiên bản dữ liệu hiện tại; hãy huấn luyện lại (--retrain).",
+            f"features_version {version} != {model.FEATURES_VERSION}",
+        )
+    try:
+        settings_dict = json.loads(model_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HsskError("Không đọc được tệp mô hình liên kết.", f"{model_path}: {exc}") from exc
+    if explain:
+        settings_dict["retain_matching_columns"] = True
+        settings_dict["retain_intermediate_calculation_columns"] = True
+    return settings_dict

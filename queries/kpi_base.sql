@@ -1,0 +1,189 @@
+-- name:   kpi_base
+-- title:  Building blocks shared by the kpi_* and worklist_* queries (temporary macros, created per connection)
+-- grain:  kpi_links(): one row per linked record_key; kpi_deaths(): one row per person with a death
+--         registration; kpi_register(): one row per register person;
+--         kpi_records(): one row per HSSK record of the current snapshot; kpi_record_checks(): one row per HSSK
+--         record linked to a register person; kpi_people(as_of): one row per register person
+-- params: none (kpi_people takes the reference date as its argument)
+-- reads:  current_clean, person_records
+
+-- "Filled" = holds something other than spaces; the answer "Không" is filled.
+create or replace temp macro kpi_filled(v) as coalesce(trim(cast(v as varchar)) <> '', false);
+
+-- Label of the village bucket for people/records whose village is unknown.
+create or replace temp macro kpi_unknown_village() as 'Không rõ thôn';
+
+create or replace temp macro kpi_sex_vi(sex) as case sex when 'M' then 'Nam' when 'F' then 'Nữ' end;
+
+-- 'YYYY-MM-DD' / 'YYYY-MM' / 'YYYY' → 'DD/MM/YYYY' / 'MM/YYYY' / 'YYYY', as Vietnamese forms write dates.
+create or replace temp macro kpi_birth_vi(birth_text) as case length(birth_text)
+    when 10 then substr(birth_text, 9, 2) || '/' || substr(birth_text, 6, 2) || '/' || substr(birth_text, 1, 4)
+    when 7 then substr(birth_text, 6, 2) || '/' || substr(birth_text, 1, 4)
+    else birth_text
+end;
+
+-- Completed years at as_of; from the year alone (may be one too many) when the day of birth is unknown.
+create or replace temp macro kpi_age(birth_date, birth_year, as_of) as case
+    when birth_date is not null then date_sub('year', birth_date, cast(as_of as date))
+    when birth_year is not null then year(cast(as_of as date)) - birth_year
+end;
+
+-- The current record → person mapping; the contract says one person per record, the latest run wins if not.
+create or replace temp macro kpi_links() as table
+select record_key, person_id
+from person_records
+where record_key is not null and person_id is not null
+qualify row_number() over (partition by record_key order by run_id desc nulls last, person_id) = 1;
+
+-- People linked to a death registration (a `deaths` record), with the registered date of death.
+create or replace temp macro kpi_deaths() as table
+select links.person_id, min(c.death_date) as registered_death_date
+from current_clean as c
+join kpi_links() as links on c.record_key = links.record_key
+where c.kind = 'deaths'
+group by links.person_id;
+
+-- Register people: the population record of each person, with the deceased / moved flags.
+create or replace temp macro kpi_register() as table
+with
+
+register as (
+    select links.person_id, c.*
+    from current_clean as c
+    join kpi_links() as links on c.record_key = links.record_key
+    where c.kind = 'population'
+    qualify row_number() over (partition by links.person_id order by c.rec_uid) = 1
+),
+
+final as (
+    select
+        register.*,
+        coalesce(register.village, kpi_unknown_village()) as register_village,
+        coalesce(register.status = 'dead', false) or register.death_date is not null
+            or death_registrations.person_id is not null as is_deceased,
+        coalesce(register.status = 'moved', false) as is_moved,
+        coalesce(register.death_date, death_registrations.registered_death_date) as known_death_date,
+        case
+            when register.status = 'dead' or register.death_date is not null then 'population'
+            when death_registrations.person_id is not null then 'deaths'
+        end as death_source
+    from register
+    left join kpi_deaths() as death_registrations on register.person_id = death_registrations.person_id
+)
+
+select * from final;
+
+-- HSSK records of the current snapshot with their person, where they are counted (the register's village, else
+-- the record's own), and which record of a person to keep: most complete, then most recently updated.
+create or replace temp macro kpi_records() as table
+with
+
+hssk as (
+    select c.*, links.person_id
+    from current_clean as c
+    left join kpi_links() as links on c.record_key = links.record_key
+    where c.kind = 'hssk'
+),
+
+placed as (
+    select
+        hssk.*,
+        register.person_id is not null as has_register_person,
+        coalesce(register.is_deceased, false) or deaths.person_id is not null as person_is_deceased,
+        deaths.person_id is not null as person_has_death_registration,
+        coalesce(register.is_moved, false) as person_is_moved,
+        case
+            when register.person_id is not null then register.register_village
+            else coalesce(hssk.village, kpi_unknown_village())
+        end as report_village,
+        kpi_filled(hssk.full_name)::int + kpi_filled(hssk.birth_text)::int + kpi_filled(hssk.sex)::int
+            + kpi_filled(hssk.personal_id)::int + kpi_filled(hssk.insurance_card)::int
+            + kpi_filled(hssk.social_insurance_no)::int + kpi_filled(hssk.ethnicity_code)::int
+            + kpi_filled(hssk.address)::int + kpi_filled(hssk.village)::int + kpi_filled(hssk.phone)::int
+            + kpi_filled(hssk.chronic_disease)::int + kpi_filled(hssk.vaccination)::int
+            + kpi_filled(hssk.medical_history)::int + kpi_filled(hssk.reproductive_health)::int
+            + kpi_filled(hssk.infectious_disease)::int as completeness_score
+    from hssk
+    left join kpi_register() as register on hssk.person_id = register.person_id
+    left join kpi_deaths() as deaths on hssk.person_id = deaths.person_id
+),
+
+final as (
+    select
+        *,
+        row_number() over (
+            partition by coalesce(person_id, rec_uid)
+            order by completeness_score desc, updated_at desc nulls last, record_id, rec_uid
+        ) as keep_rank,
+        count(*) over (partition by coalesce(person_id, rec_uid)) as person_record_count
+    from placed
+)
+
+select * from final;
+
+-- Each HSSK record of a register person against the register, field by field, after standardisation.
+create or replace temp macro kpi_record_checks() as table
+select
+    rec.rec_uid,
+    rec.record_id,
+    rec.person_id,
+    rec.keep_rank,
+    coalesce(rec.name_key = reg.name_key, false) as name_ok,
+    coalesce(rec.birth_precision = 'day' and reg.birth_precision = 'day'
+        and rec.birth_date = reg.birth_date, false) as birth_ok,
+    coalesce(rec.sex = reg.sex, false) as sex_ok,
+    coalesce(rec.personal_id = reg.personal_id, false) as personal_id_ok,
+    coalesce(rec.ethnicity_code = reg.ethnicity_code, false) as ethnicity_ok,
+    coalesce(rec.village = reg.village, false) as village_ok,
+    name_ok and birth_ok and sex_ok and personal_id_ok and ethnicity_ok and village_ok as admin_ok
+from kpi_records() as rec
+join kpi_register() as reg on rec.person_id = reg.person_id;
+
+-- One row per register person: alive or not, how many records, admin agreement and health completeness.
+create or replace temp macro kpi_people(as_of) as table
+with
+
+record_summary as (
+    select
+        person_id,
+        count(*) as n_records,
+        bool_or(kpi_filled(chronic_disease)) as has_chronic_disease,
+        bool_or(kpi_filled(vaccination)) as has_vaccination,
+        bool_or(kpi_filled(medical_history)) as has_medical_history,
+        bool_or(kpi_filled(reproductive_health)) as has_reproductive_health,
+        bool_or(kpi_filled(infectious_disease)) as has_infectious_disease
+    from kpi_records()
+    where person_id is not null
+    group by person_id
+),
+
+check_summary as (
+    select person_id, bool_and(admin_ok) as all_admin_ok
+    from kpi_record_checks()
+    group by person_id
+),
+
+final as (
+    select
+        reg.person_id,
+        reg.register_village as village,
+        reg.is_deceased,
+        reg.is_moved,
+        coalesce(s.n_records, 0) as n_records,
+        kpi_age(reg.birth_date, reg.birth_year, as_of) as age_years,
+        coalesce(reg.sex = 'F' and age_years between 15 and 49, false) as needs_reproductive_health,
+        coalesce(s.has_chronic_disease, false) as has_chronic_disease,
+        coalesce(s.has_vaccination, false) as has_vaccination,
+        coalesce(s.has_medical_history, false) as has_medical_history,
+        coalesce(s.has_reproductive_health, false) as has_reproductive_health,
+        coalesce(s.has_infectious_disease, false) as has_infectious_disease,
+        n_records = 1 and coalesce(c.all_admin_ok, false) as is_admin_ok,
+        n_records >= 1 and has_chronic_disease and has_vaccination and has_medical_history
+            and has_infectious_disease and (has_reproductive_health or not needs_reproductive_health)
+            as is_health_ok
+    from kpi_register() as reg
+    left join record_summary as s on reg.person_id = s.person_id
+    left join check_summary as c on reg.person_id = c.person_id
+)
+
+select * from final;

@@ -1,0 +1,26 @@
+-- name:   kpi_coverage
+-- title:  Residents alive, how many have at least one HSSK record, how many have none, and the coverage ratio
+-- grain:  one row per register village, plus one row for the whole commune (village = '')
+-- params: $as_of DATE -- reference date
+-- reads:  kpi_people (queries/kpi_base.sql)
+with
+
+alive as (
+    select village, n_records
+    from kpi_people($as_of)
+    where not is_deceased
+),
+
+final as (
+    select
+        case when grouping(village) = 1 then '' else village end as village,
+        count(*) as residents_alive,
+        count(*) filter (where n_records >= 1) as with_record,
+        count(*) filter (where n_records = 0) as missing_record,
+        with_record / nullif(residents_alive, 0) as coverage
+    from alive
+    group by grouping sets ((village), ())
+)
+
+select * from final
+order by village

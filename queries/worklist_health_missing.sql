@@ -1,0 +1,96 @@
+-- name:   worklist_health_missing
+-- title:  Residents alive with an HSSK record where an applicable health category is filled in none of their
+--         records, with suggestions from care events linked to the same person (latest three per category)
+-- grain:  one row per (person, missing category); record_id = the record to fill (the one to keep)
+-- params: $as_of DATE -- reference date (age for reproductive health)
+--         $village VARCHAR -- register village; NULL = every village
+-- reads:  kpi_people, kpi_records, kpi_links (queries/kpi_base.sql), current_clean
+with
+
+people as (
+    select *
+    from kpi_people($as_of)
+    where not is_deceased
+        and n_records >= 1
+        and not is_health_ok
+        and ($village is null or village = $village)
+),
+
+missing as (
+    select person_id, village, 'chronic_disease' as category from people where not has_chronic_disease
+    union all
+    select person_id, village, 'vaccination' from people where not has_vaccination
+    union all
+    select person_id, village, 'medical_history' from people where not has_medical_history
+    union all
+    select person_id, village, 'reproductive_health' from people
+    where needs_reproductive_health and not has_reproductive_health
+    union all
+    select person_id, village, 'infectious_disease' from people where not has_infectious_disease
+),
+
+care as (
+    select links.person_id, c.event_date, c.event_kind, c.event_code, c.event_description, c.source_system
+    from current_clean as c
+    join kpi_links() as links on c.record_key = links.record_key
+    where c.kind = 'care'
+),
+
+-- Which care events can fill which category; ICD-10 chapter I (A00–B99) = infectious diseases.
+care_by_category as (
+    select *, 'chronic_disease' as category from care where event_kind = 'chronic'
+    union all
+    select *, 'vaccination' from care where event_kind = 'vaccination'
+    union all
+    select *, 'medical_history' from care where event_kind = 'exam'
+    union all
+    select *, 'reproductive_health' from care where event_kind = 'reproductive'
+    union all
+    select *, 'infectious_disease' from care where regexp_matches(upper(event_code), '^[AB][0-9]{2}')
+),
+
+suggestions as (
+    select
+        person_id,
+        category,
+        count(*) as care_events,
+        string_agg(line, '; ' order by event_date desc nulls last) filter (where rank_in_category <= 3)
+            as suggestion
+    from (
+        select
+            *,
+            concat_ws(' ', strftime(event_date, '%d/%m/%Y'), event_code, event_description,
+                '(' || source_system || ')') as line,
+            row_number() over (
+                partition by person_id, category order by event_date desc nulls last
+            ) as rank_in_category
+        from care_by_category
+    )
+    group by person_id, category
+),
+
+kept_records as (
+    select person_id, record_id, full_name, birth_text, sex
+    from kpi_records()
+    where person_id is not null and keep_rank = 1
+),
+
+final as (
+    select
+        missing.person_id,
+        missing.village,
+        kept_records.record_id,
+        kept_records.full_name,
+        kpi_birth_vi(kept_records.birth_text) as birth_date,
+        kpi_sex_vi(kept_records.sex) as sex,
+        missing.category,
+        coalesce(suggestions.care_events, 0) as care_events,
+        suggestions.suggestion
+    from missing
+    join kept_records on missing.person_id = kept_records.person_id
+    left join suggestions
+        on missing.person_id = suggestions.person_id and missing.category = suggestions.category
+)
+
+select * from final
+order by village, full_name, person_id, category

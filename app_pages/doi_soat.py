@@ -1,7 +1,173 @@
-"""Đối soát / trùng lặp (skeleton until `hssk.link.review` is available)."""
+"""Đối soát / trùng lặp: the review queue one pair at a time, and the people (clusters) with unmerge."""
 
-from hssk import ui
+import pandas as pd
+import streamlit as st
+
+from hssk import audit, ui
+from hssk.errors import HsskError
+
+KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
+               "care": "Khám chữa bệnh"}
+# Fields compared side by side (clean column → label), in the order a reviewer reads them.
+FIELDS = {
+    "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth_text": "Ngày sinh", "sex": "Giới tính",
+    "personal_id": "Số định danh", "old_id": "Số CMND", "insurance_card": "Số thẻ BHYT",
+    "social_insurance_no": "Mã số BHXH", "phone": "Điện thoại", "ethnicity_code": "Mã dân tộc",
+    "village": "Thôn", "address": "Địa chỉ", "household_code": "Mã hộ", "mother_name": "Họ tên mẹ",
+    "father_name": "Họ tên bố", "status": "Tình trạng", "death_date": "Ngày mất", "event_date": "Ngày khám/tiêm",
+    "event_description": "Nội dung",
+}
+SKIPPED = "_review_skipped"
 
 con, user = ui.page("Đối soát / trùng lặp", "review_pairs")
 ui.require_data(con)
-backend = ui.backend("hssk.link.review")
+link = ui.backend("hssk.link")
+
+
+def queue() -> pd.DataFrame:
+    """Pairs waiting for a reviewer (the `review_queue` view of hssk/link), surest first."""
+    try:
+        return con.execute("select * from review_queue order by match_probability desc, record_key_l, "
+                           "record_key_r").df()
+    except Exception:  # noqa: BLE001 — the linkage tables do not exist before the first run
+        return pd.DataFrame()
+
+
+def records(keys: list[str]) -> pd.DataFrame:
+    columns = ", ".join(["record_key", "kind", *FIELDS])
+    frame = con.execute(f"select {columns} from current_clean where record_key in "
+                        f"(select unnest($keys))", {"keys": keys}).df()
+    return frame.set_index("record_key").reindex(keys)
+
+
+def side_by_side(left: pd.Series, right: pd.Series) -> pd.DataFrame:
+    """One row per field that either record fills; `Khác` marks values that differ."""
+    rows = []
+    for column, label in FIELDS.items():
+        a, b = left.get(column), right.get(column)
+        a = None if pd.isna(a) else str(a)
+        b = None if pd.isna(b) else str(b)
+        if a is None and b is None:
+            continue
+        rows.append({"Trường": label, "Hồ sơ A": a or "", "Hồ sơ B": b or "",
+                     "Khác": bool(a and b and a.strip().lower() != b.strip().lower())})
+    return pd.DataFrame(rows)
+
+
+def highlight(frame: pd.DataFrame):
+    return frame.style.apply(
+        lambda row: ["background-color: #fde2e1" if row["Khác"] else ""] * len(row), axis=1)
+
+
+def decide(action: str, key_l: str, key_r: str, reason: str) -> None:
+    ui.require(con, user, "review_pairs")
+    try:
+        decision_id = link.record_decision(con, action, key_l, key_r, user=user.user_name, reason=reason)
+    except HsskError as exc:
+        st.error(exc.message)
+        return
+    audit.record(con, user.user_name, user.role, "decision", target=f"{key_l} | {key_r}",
+                 detail={"action": action, "decision_id": decision_id, "reason": reason})
+    ui.data_changed()
+    ui.flash(f"Đã ghi quyết định số {decision_id}: {link.decisions.ACTION_LABELS[action]}.")
+    st.rerun()
+
+
+tab_queue, tab_person, tab_decisions = st.tabs(["Hàng chờ đối soát", "Xem một người (nhóm hồ sơ)",
+                                                "Quyết định đã ghi"])
+
+with tab_queue:
+    pending = queue()
+    skipped = st.session_state.setdefault(SKIPPED, set())
+    decided = ui.count_or_zero(con, "select count(*) from decisions_standing where action in ('accept', 'reject')")
+    total = len(pending) + decided
+    st.progress(decided / total if total else 1.0,
+                text=f"Đã quyết định {ui.fmt_int(decided)} — còn {ui.fmt_int(len(pending))} cặp chờ đối soát")
+    if pending.empty:
+        st.success("Không còn cặp nào chờ đối soát.")
+    else:
+        waiting = pending[[(l, r) not in skipped for l, r in zip(pending["record_key_l"], pending["record_key_r"])]]
+        if waiting.empty:
+            st.info("Bạn đã bỏ qua mọi cặp còn lại.")
+            if st.button("Xem lại các cặp đã bỏ qua", key="reset_skipped"):
+                skipped.clear()
+                st.rerun()
+        else:
+            pair = waiting.iloc[0]
+            key_l, key_r = pair["record_key_l"], pair["record_key_r"]
+            st.markdown(f"**Cặp {len(pending) - len(waiting) + 1} / {len(pending)}** — xác suất cùng một người "
+                        f"**{ui.fmt_pct(pair['match_probability'])}** (trọng số {pair['match_weight']:.2f})")
+            both = records([key_l, key_r])
+            left, right = both.loc[key_l], both.loc[key_r]
+            c1, c2 = st.columns(2)
+            c1.markdown(f"**A — {KIND_LABELS.get(pair['kind_l'], pair['kind_l'])}**  \nngười {pair['person_id_l']}")
+            c2.markdown(f"**B — {KIND_LABELS.get(pair['kind_r'], pair['kind_r'])}**  \nngười {pair['person_id_r']}")
+            table = ui.for_display(con, user, side_by_side(left, right), what=f"review:{key_l}|{key_r}")
+            st.dataframe(highlight(table), hide_index=True, key="pair_table",
+                         column_config={"Khác": st.column_config.CheckboxColumn("Khác")})
+            ui.waterfall_section(link, con, key_l, key_r)
+
+            reason = st.text_input("Lý do (bắt buộc khi chấp nhận hoặc từ chối)", key=f"reason::{key_l}|{key_r}")
+            b1, b2, b3 = st.columns(3)
+            if b1.button("Cùng một người", type="primary", icon=":material/link:", key="accept"):
+                decide("accept", key_l, key_r, reason)
+            if b2.button("Khác người", icon=":material/link_off:", key="reject"):
+                decide("reject", key_l, key_r, reason)
+            if b3.button("Bỏ qua", icon=":material/skip_next:", key="skip"):
+                skipped.add((key_l, key_r))
+                st.rerun()
+
+with tab_person:
+    default = st.session_state.get("review_person", "")
+    person_id = st.text_input("Mã người (ví dụ P001… hoặc G…)", value=default, key="person_lookup").strip()
+    if person_id:
+        current = link.resolve_person_id(con, person_id) or person_id
+        if current != person_id:
+            st.caption(f"Mã {person_id} đã được gộp vào {current}.")
+        members = con.execute(f"""
+            select p.record_key, p.kind, {', '.join('c.' + f for f in FIELDS)}
+            from person_records p left join current_clean c using (record_key)
+            where p.person_id = ? order by p.kind, p.record_key""", [current]).df()
+        if members.empty:
+            st.info("Không có hồ sơ nào thuộc mã người này.")
+        else:
+            shown = members.rename(columns={"record_key": "Khóa hồ sơ", "kind": "Nguồn", **FIELDS})
+            ui.show_table(con, user, shown, what=f"person:{current}")
+            if user.can("unmerge") and len(members) > 1:
+                key = st.selectbox("Tách hồ sơ khỏi người này", members["record_key"].tolist(), key="split_key")
+                split_reason = st.text_input("Lý do tách", key="split_reason")
+                if st.button("Tách hồ sơ", icon=":material/call_split:", key="split"):
+                    ui.require(con, user, "unmerge")
+                    decide("split", key, None, split_reason)
+
+with tab_decisions:
+    try:
+        history = link.list_decisions(con)
+    except HsskError as exc:
+        history = pd.DataFrame()
+        st.info(exc.message)
+    if history.empty:
+        st.caption("Chưa có quyết định nào.")
+    else:
+        shown = history.assign(action=history["action"].map(lambda a: link.decisions.ACTION_LABELS.get(a, a)))
+        ui.show_table(con, user, shown.rename(columns={
+            "decision_id": "Số", "at": "Thời điểm", "user_name": "Người quyết định", "action": "Quyết định",
+            "record_key_l": "Hồ sơ A", "record_key_r": "Hồ sơ B", "reason": "Lý do", "undoes": "Hủy quyết định số",
+            "standing": "Còn hiệu lực"}), what="decisions")
+        standing = history[history["standing"]]
+        if user.can("unmerge") and not standing.empty:
+            chosen = st.selectbox("Hủy một quyết định (ví dụ tách hai hồ sơ đã ghép nhầm)",
+                                  standing["decision_id"].tolist(), key="undo_id")
+            undo_reason = st.text_input("Lý do hủy", key="undo_reason")
+            if st.button("Hủy quyết định", icon=":material/undo:", key="undo"):
+                ui.require(con, user, "unmerge")
+                try:
+                    undo_id = link.undo_decision(con, int(chosen), user=user.user_name, reason=undo_reason)
+                except HsskError as exc:
+                    st.error(exc.message)
+                else:
+                    audit.record(con, user.user_name, user.role, "decision", target=str(chosen),
+                                 detail={"action": "undo", "decision_id": undo_id, "reason": undo_reason})
+                    ui.data_changed()
+                    ui.flash(f"Đã hủy quyết định số {chosen}.")
+                    st.rerun()

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from hssk import audit, auth, config, reference, ui
+from hssk import audit, auth, config, reference, safe_export, ui
 from hssk.errors import HsskError
 
 con, user = ui.page("Quản trị", "manage_users")
@@ -159,5 +159,5 @@ with tab_log:
         else:
             st.caption("Chuỗi băm của nhật ký nguyên vẹn (không có dòng nào bị sửa hoặc xoá).")
         ui.download_button(user, "Tải nhật ký (.csv)",
-                           lambda c: audit.read_log(c, limit=1_000_000).to_csv(index=False).encode("utf-8-sig"),
+                           lambda c: safe_export.csv_bytes(audit.read_log(c, limit=1_000_000)),
                            "nhat_ky_truy_cap.csv", what="audit_log", key="dl_audit")

@@ -3,8 +3,6 @@
 Every number comes from `hssk.kpi.compute` — the same call as `python -m hssk kpi --json`.
 """
 
-import importlib
-
 import pandas as pd
 import streamlit as st
 
@@ -51,11 +49,4 @@ else:
                             key=f"bars_{key}")
 
 st.subheader("Tiến độ đến hạn chót")
-try:
-    progress = importlib.import_module("hssk.progress")
-except ImportError:
-    progress = None
-if progress is None:
-    st.caption("Chưa có lịch sử chỉ tiêu.")
-else:
-    ui.progress_section(con, progress, village=None)
+ui.progress_section(con, user, village=None)

@@ -49,6 +49,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "undo_import": _ANALYSTS,
     "review_pairs": _ANALYSTS,
     "unmerge": _ANALYSTS,
+    "run_linkage": _ANALYSTS,
+    "record_snapshot": _ANALYSTS,
     "see_personal_data": _STAFF,
     "manage_users": _HEAD,
     "edit_settings": _HEAD,

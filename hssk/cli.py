@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from hssk.errors import HsskError
+from hssk.fmt import vn_int
 from hssk.ingest import KINDS
 
 # Modules that add their own sub-commands with add_commands(subparsers).
@@ -56,7 +57,7 @@ def cmd_demo(args) -> int:
     from hssk.ingest.store import import_files
 
     out = Path(args.out)
-    print(f"Đang tạo dữ liệu mẫu ({args.residents:,} người dân, seed {args.seed}) vào {out} …".replace(",", "."))
+    print(f"Đang tạo dữ liệu mẫu ({vn_int(args.residents)} người dân, seed {args.seed}) vào {out} …")
     made = generate(out, residents=args.residents, seed=args.seed)
     with open_db(args) as con:
         for kind in ("population", "hssk", "deaths", "insurance", "care"):
@@ -79,7 +80,7 @@ def cmd_export_records(args) -> int:
 
     with open_db(args, read_only=True) as con:
         n = export_records(con, args.kind, args.out)
-    print(f"Đã ghi {n:,} dòng vào {args.out}".replace(",", "."))
+    print(f"Đã ghi {vn_int(n)} dòng vào {args.out}")
     return 0
 
 

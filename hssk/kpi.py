@@ -48,15 +48,34 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(load_query("kpi_schema"))
 
 
+# What the shared tables of kpi_base are built from; when it is unchanged they are not rebuilt.
+_STATE_SQL = """
+select concat_ws('|',
+    (select count(*) || ':' || coalesce(sum(hash(c)), 0) from clean as c),
+    (select count(*) || ':' || coalesce(sum(hash(b)), 0) from import_batches as b),
+    (select count(*) || ':' || coalesce(sum(hash(p)), 0) from person_records as p),
+    (select count(*) || ':' || coalesce(sum(hash(f)), 0) from findings as f))
+"""
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the temporary macros of queries/kpi_base.sql on this connection (works read-only too)."""
-    missing = [t for t in ("clean", "person_records")
-               if not con.execute("select count(*) from information_schema.tables where table_name = ?",
-                                  [t]).fetchone()[0]]
-    if missing:
+    """Build the temporary tables and macros of queries/kpi_base.sql on this connection (read-only works too).
+
+    They hold the current state; they are rebuilt only when clean, import_batches, person_records or findings
+    changed since the last build on this connection.
+    """
+    tables = {row[0] for row in con.execute(
+        "select table_name from information_schema.tables where table_name in "
+        "('clean', 'person_records', 'kpi_state')").fetchall()}
+    if not {"clean", "person_records"} <= tables:
+        missing = sorted({"clean", "person_records"} - tables)
         raise HsskError("Chưa có kết quả ghép nối hồ sơ: hãy nhập dữ liệu và chạy ghép nối (python -m hssk link) "
                         "trước khi tính chỉ tiêu.", f"missing tables: {', '.join(missing)}")
+    state = con.execute(_STATE_SQL).fetchall()[0][0]
+    if "kpi_state" in tables and con.execute("select fingerprint from kpi_state").fetchall() == [(state,)]:
+        return
     con.execute(load_query("kpi_base"))
+    con.execute("create or replace temp table kpi_state as select $state as fingerprint", {"state": state})
 
 
 def resolve_as_of(as_of: date | str | None) -> date:
@@ -72,7 +91,8 @@ def resolve_as_of(as_of: date | str | None) -> date:
                         str(exc)) from exc
 
 
-def _run(con, name: str, **params) -> pd.DataFrame:
+def run(con, name: str, **params) -> pd.DataFrame:
+    """Run a kpi_*/worklist_* query after creating the shared macros of queries/kpi_base.sql."""
     prepare(con)
     return run_query(con, name, **params)
 
@@ -82,32 +102,32 @@ def _run(con, name: str, **params) -> pd.DataFrame:
 
 def coverage(con, as_of: date | str | None = None) -> pd.DataFrame:
     """Residents alive, with_record, missing_record and coverage = with_record / residents_alive, per village."""
-    return _run(con, "kpi_coverage", as_of=resolve_as_of(as_of))
+    return run(con, "kpi_coverage", as_of=resolve_as_of(as_of))
 
 
 def duplicates(con, as_of: date | str | None = None) -> pd.DataFrame:
     """duplicate_persons (alive, ≥ 2 records) and extra_records (Σ records − 1 over them), per village."""
-    return _run(con, "kpi_duplicates", as_of=resolve_as_of(as_of))
+    return run(con, "kpi_duplicates", as_of=resolve_as_of(as_of))
 
 
 def deceased_with_record(con, as_of: date | str | None = None) -> pd.DataFrame:
     """Deceased register people still holding an HSSK record, per village."""
-    return _run(con, "kpi_deceased_with_record", as_of=resolve_as_of(as_of))
+    return run(con, "kpi_deceased_with_record", as_of=resolve_as_of(as_of))
 
 
 def off_register_records(con) -> pd.DataFrame:
     """HSSK records linked to no register person, per village of the record (only villages that have some)."""
-    return _run(con, "kpi_off_register_records")
+    return run(con, "kpi_off_register_records")
 
 
 def admin(con, as_of: date | str | None = None) -> pd.DataFrame:
     """kpi_admin_count and kpi_admin (target 95%), per village."""
-    return _run(con, "kpi_admin", as_of=resolve_as_of(as_of))
+    return run(con, "kpi_admin", as_of=resolve_as_of(as_of))
 
 
 def health(con, as_of: date | str | None = None) -> pd.DataFrame:
     """kpi_health_count and kpi_health (target 90%), plus the share filled per category, per village."""
-    return _run(con, "kpi_health", as_of=resolve_as_of(as_of))
+    return run(con, "kpi_health", as_of=resolve_as_of(as_of))
 
 
 def field_completeness(con, fields: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -117,7 +137,7 @@ def field_completeness(con, fields: pd.DataFrame | None = None) -> pd.DataFrame:
     filled_ratio. Fields without a clean column are not measured (they are listed in the report's appendix).
     """
     names, columns = _field_entries(con, admin_fields() if fields is None else fields)
-    return _run(con, "kpi_field_completeness", field_names=names, field_columns=columns)
+    return run(con, "kpi_field_completeness", field_names=names, field_columns=columns)
 
 
 def dimensions(con, as_of: date | str | None = None, *, stale_days: int | None = None,
@@ -127,14 +147,14 @@ def dimensions(con, as_of: date | str | None = None, *, stale_days: int | None =
     names, columns = _field_entries(con, fields[fields["required"] == "yes"])
     if not names:
         raise HsskError("Danh sách trường hành chính không có trường bắt buộc nào đo được.", "no required field")
-    return _run(con, "kpi_dimensions", as_of=resolve_as_of(as_of),
+    return run(con, "kpi_dimensions", as_of=resolve_as_of(as_of),
                 stale_days=default_stale_days() if stale_days is None else stale_days,
                 required_names=names, required_columns=columns)
 
 
 def findings(con) -> pd.DataFrame:
     """HSSK records with a data-quality finding, per (field, code) and village."""
-    return _run(con, "kpi_findings")
+    return run(con, "kpi_findings")
 
 
 # ---------------------------------------------------------------- the admin field list

@@ -33,13 +33,19 @@ def reference_dir(directory: str | Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=64)
+def _resolved(directory: str | Path | None) -> Path:
+    # Resolving a path hits the file system; lookups run once per distinct value of a million-row column.
+    return reference_dir(directory).resolve()
+
+
+@lru_cache(maxsize=64)
 def _read(directory: Path, name: str) -> pd.DataFrame:
     frame = pd.read_csv(directory / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return frame.apply(lambda col: col.str.strip())
 
 
 def _load(name: str, directory: str | Path | None) -> pd.DataFrame:
-    return _read(reference_dir(directory).resolve(), name)
+    return _read(_resolved(directory), name)
 
 
 def ethnic_groups(directory: str | Path | None = None) -> pd.DataFrame:
@@ -55,7 +61,7 @@ def _province_codes(directory: Path) -> dict[str, str]:
 
 def province_codes(directory: str | Path | None = None) -> dict[str, str]:
     """CCCD birth-registration province code ('001') → province name ('Hà Nội'); 63 entries."""
-    return _province_codes(reference_dir(directory).resolve())
+    return _province_codes(_resolved(directory))
 
 
 @lru_cache(maxsize=16)
@@ -66,7 +72,7 @@ def _century_sex(directory: Path) -> dict[str, tuple[str, int]]:
 
 def century_sex(directory: str | Path | None = None) -> dict[str, tuple[str, int]]:
     """4th CCCD digit ('0'…'9') → (sex 'M'/'F', century start year 1900…2300)."""
-    return _century_sex(reference_dir(directory).resolve())
+    return _century_sex(_resolved(directory))
 
 
 @lru_cache(maxsize=16)
@@ -77,7 +83,7 @@ def _phone_prefixes(directory: Path) -> dict[str, str]:
 
 def phone_prefixes(directory: str | Path | None = None) -> dict[str, str]:
     """2018 renumbering: old 4-digit mobile prefix ('0162') → new 3-digit prefix ('032')."""
-    return _phone_prefixes(reference_dir(directory).resolve())
+    return _phone_prefixes(_resolved(directory))
 
 
 def villages(directory: str | Path | None = None) -> pd.DataFrame:
@@ -98,6 +104,7 @@ def code_list(list_name: str, directory: str | Path | None = None) -> pd.DataFra
 
 def reload() -> None:
     """Forget every cached table (and the lookups the normalize functions built from them)."""
+    _resolved.cache_clear()
     _read.cache_clear()
     _province_codes.cache_clear()
     _century_sex.cache_clear()

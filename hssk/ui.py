@@ -8,7 +8,6 @@ its own cursor on it, and a download built on another thread opens a cursor of i
 from __future__ import annotations
 
 import importlib
-import io
 from dataclasses import dataclass
 from typing import Callable
 
@@ -104,6 +103,14 @@ def _cached_call(module: str, qualname: str, _db: str, args: tuple, kwargs: tupl
 
 def has_data(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from current_clean").fetchone()[0] > 0
+
+
+def count_or_zero(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """A count from a table that may not exist yet (before the first linkage run): 0 then."""
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    except duckdb.CatalogException:
+        return 0
 
 
 def backend(module: str):
@@ -301,13 +308,14 @@ def masked_for(user: User, frame: pd.DataFrame) -> pd.DataFrame:
     return frame if user.can("see_personal_data") else mask_frame(frame)
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """A workbook with one sheet per frame (sheet names cut to Excel's 31 characters)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31] or "Sheet1", index=False)
-    return buffer.getvalue()
+def file_slug(text: str) -> str:
+    """'Giang Cao' → 'giang_cao': accent-free names for downloaded files."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if unicodedata.category(ch) != "Mn").lower()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "tep"
 
 
 def _mime(file_name: str) -> str:
@@ -326,21 +334,23 @@ def villages(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def village_filter(con: duckdb.DuckDBPyConnection, *, allow_all: bool = True, sidebar: bool = True,
-                   key: str = "village_filter") -> str | None:
+def village_filter(con: duckdb.DuckDBPyConnection, *, options: list[str] | None = None, allow_all: bool = True,
+                   sidebar: bool = True, key: str = "village_filter") -> str | None:
     """Village selector shared by the pages; the choice follows the user from page to page.
 
-    Returns the canonical village name, or None for the whole commune.
+    `options` defaults to the villages of the current snapshot. Returns a village name, or None for the
+    whole commune.
     """
-    options = ([None] if allow_all else []) + villages(con)
-    if not options:
+    choices = ([None] if allow_all else []) + list(villages(con) if options is None else options)
+    if not choices:
         return None
     remembered = st.session_state.get(_SESSION_VILLAGE)
-    index = options.index(remembered) if remembered in options else 0
+    index = choices.index(remembered) if remembered in choices else 0
     where = st.sidebar if sidebar else st
-    choice = where.selectbox("Thôn", options, index=index, key=key,
+    choice = where.selectbox("Thôn", choices, index=index, key=key,
                              format_func=lambda v: "Toàn xã" if v is None else v)
-    st.session_state[_SESSION_VILLAGE] = choice
+    if choice is not None or allow_all:
+        st.session_state[_SESSION_VILLAGE] = choice
     return choice
 
 
@@ -433,38 +443,62 @@ def village_gap_bars(frame: pd.DataFrame, key: str, target: float, title: str):
     return fig
 
 
-def trend_chart(series: pd.DataFrame, keys: dict[str, float], end=None, projections: pd.DataFrame | None = None):
-    """Lines of each KPI over reference dates, dashed target lines and the deadline.
-
-    `series`: columns as_of, key, value (one village); `keys`: KPI key → target;
-    `projections` (optional): columns key, deadline_value — a dotted line from the last point to the deadline.
-    """
+def progress_chart(frame: pd.DataFrame, end=None):
+    """The campaign progress of one village from `progress.chart_frame`: observed values (solid), the
+    projection at the current pace (dotted), the targets (dashed) and the deadline (red line)."""
     import plotly.graph_objects as go
 
     labels = kpi_labels()
     colours = {"kpi_admin": "#1f5fa8", "kpi_health": "#0b6e4f"}
+    styles = {"observed": {"mode": "lines+markers", "dash": "solid", "suffix": ""},
+              "projected": {"mode": "lines", "dash": "dot", "suffix": " — dự báo"},
+              "target": {"mode": "lines", "dash": "dash", "suffix": " — chỉ tiêu"}}
     fig = go.Figure()
-    for key, target in keys.items():
-        points = series[series["key"] == key].sort_values("as_of")
-        colour = colours.get(key)
-        if not points.empty:
-            fig.add_scatter(x=points["as_of"], y=points["value"] * 100, mode="lines+markers",
-                            name=labels.get(key, key), line={"color": colour})
-            if projections is not None and end is not None:
-                proj = projections[projections["key"] == key]
-                if not proj.empty and pd.notna(proj.iloc[0]["deadline_value"]):
-                    fig.add_scatter(x=[points["as_of"].iloc[-1], end],
-                                    y=[points["value"].iloc[-1] * 100, proj.iloc[0]["deadline_value"] * 100],
-                                    mode="lines", line={"color": colour, "dash": "dot"},
-                                    name=f"Dự báo — {labels.get(key, key)}")
-        fig.add_hline(y=target * 100, line_dash="dash", line_color=colour,
-                      annotation_text=f"chỉ tiêu {target * 100:.0f} %", annotation_position="top left")
+    for (key, series), points in frame.groupby(["key", "series"], sort=True):
+        style = styles.get(series, styles["observed"])
+        fig.add_scatter(x=points["date"], y=points["value"] * 100, mode=style["mode"],
+                        name=labels.get(key, key) + style["suffix"],
+                        line={"color": colours.get(key), "dash": style["dash"]},
+                        hovertemplate="%{x|%d/%m/%Y}: %{y:.1f} %<extra></extra>")
     if end is not None:
         fig.add_vline(x=pd.Timestamp(end).timestamp() * 1000, line_color="#b00020",
-                      annotation_text="hạn chót", annotation_position="top")
-    fig.update_layout(height=360, yaxis={"range": [0, 100], "ticksuffix": " %"},
-                      legend={"orientation": "h", "y": -0.2}, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+                      annotation_text=f"hạn chót {pd.Timestamp(end):%d/%m/%Y}", annotation_position="top left")
+    fig.update_layout(height=380, yaxis={"range": [0, 100], "ticksuffix": " %"}, xaxis={"tickformat": "%d/%m/%Y"},
+                      legend={"orientation": "h", "y": -0.25}, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig
+
+
+def progress_section(con: duckdb.DuckDBPyConnection, user: User, village: str | None) -> None:
+    """Trend with targets and deadline, and the pace projection, for one village (None = the commune)."""
+    progress = backend("hssk.progress")
+    key = "" if village is None else village
+    frame = cached(progress.chart_frame, key)
+    projection = cached(progress.projection)
+    projection = projection[projection["village"] == key]
+    if frame[frame["series"] == "observed"].empty:
+        st.caption("Chưa có lịch sử chỉ tiêu: mỗi lần ghi nhận số liệu sẽ thêm một điểm vào biểu đồ.")
+    else:
+        st.plotly_chart(progress_chart(frame, deadline()), key=f"progress_{key}")
+    if not projection.empty:
+        labels = kpi_labels()
+        table = pd.DataFrame({
+            "Chỉ tiêu": projection["key"].map(lambda k: labels.get(k, k)),
+            "Mục tiêu": projection["target"].map(fmt_pct),
+            "Hiện tại": projection["last_value"].map(fmt_pct),
+            "Dự kiến đến hạn chót": projection["projected_at_deadline"].map(fmt_pct),
+            "Ngày dự kiến đạt": projection["reach_date"].map(
+                lambda d: "—" if d is None or pd.isna(d) else f"{pd.Timestamp(d):%d/%m/%Y}"),
+            "Đánh giá": projection["status_vi"],
+        })
+        st.dataframe(table, hide_index=True)
+    if user.can("record_snapshot") and st.button("Ghi nhận số liệu hôm nay vào lịch sử tiến độ",
+                                                 icon=":material/add_chart:", key=f"snapshot_{key}"):
+        kpi = backend("hssk.kpi")
+        kpi.ensure_schema(con)
+        snapshot_id = progress.record_snapshot(con, kpi.compute(con))
+        data_changed()
+        flash(f"Đã ghi nhận lần đo số {snapshot_id}.")
+        st.rerun()
 
 
 def completeness_heatmap(frame: pd.DataFrame, field_labels: dict[str, str] | None = None):
@@ -483,3 +517,36 @@ def completeness_heatmap(frame: pd.DataFrame, field_labels: dict[str, str] | Non
         hovertemplate="%{y} · %{x}: %{z:.1f} %<extra></extra>"))
     fig.update_layout(height=max(300, 24 * len(table) + 120), margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return fig
+
+
+def waterfall_chart(steps: pd.DataFrame, title: str = ""):
+    """Match-weight waterfall: the prior, then each comparison's weight, ending at the final match weight.
+
+    `steps`: columns label, match_weight (one row per step, in order), optional detail (hover text).
+    """
+    import plotly.graph_objects as go
+
+    detail = steps["detail"] if "detail" in steps.columns else steps["label"]
+    fig = go.Figure(go.Waterfall(
+        orientation="h", y=list(steps["label"]) + ["Tổng trọng số"], x=list(steps["match_weight"]) + [0],
+        measure=["relative"] * len(steps) + ["total"], text=[f"{w:+.2f}" for w in steps["match_weight"]] + [""],
+        hovertext=list(detail) + [""], increasing={"marker": {"color": "#0b6e4f"}},
+        decreasing={"marker": {"color": "#b00020"}}, totals={"marker": {"color": "#1f5fa8"}}))
+    fig.update_layout(title=title, height=max(280, 30 * len(steps) + 110), yaxis={"autorange": "reversed"},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis={"title": "trọng số ghép nối (log2)"})
+    return fig
+
+
+def waterfall_section(link, con: duckdb.DuckDBPyConnection, key_l: str, key_r: str) -> None:
+    """Why the model scored this pair as it did (hssk.link's explanation, drawn locally with plotly)."""
+    explain = getattr(link, "explain_pair", None)
+    if explain is None:
+        st.caption("Giải thích điểm ghép nối (biểu đồ thác nước) chưa sẵn sàng.")
+        return
+    try:
+        steps = explain(con, key_l, key_r)
+    except HsskError as exc:
+        st.caption(exc.message)
+        return
+    with st.expander("Vì sao mô hình cho điểm như vậy (biểu đồ thác nước)", expanded=True):
+        st.plotly_chart(waterfall_chart(steps), key=f"waterfall::{key_l}|{key_r}")

@@ -1,10 +1,11 @@
 -- name:   kpi_base
--- title:  Building blocks shared by the kpi_* and worklist_* queries (temporary macros, created per connection)
--- grain:  kpi_links(): one row per linked record_key; kpi_deaths(): one row per person with a death
---         registration; kpi_register(): one row per register person;
---         kpi_records(): one row per HSSK record of the current snapshot; kpi_record_checks(): one row per HSSK
---         record linked to a register person; kpi_people(as_of): one row per register person
--- params: none (kpi_people takes the reference date as its argument)
+-- title:  Building blocks shared by the kpi_* and worklist_* queries: temporary tables holding the current
+--         state (rebuilt by hssk.kpi.prepare before the figures are read) and temporary macros
+-- grain:  kpi_links: one row per linked record_key; kpi_deaths: one row per person with a death
+--         registration; kpi_register: one row per register person; kpi_records: one row per HSSK record of
+--         the current snapshot; kpi_record_checks: one row per HSSK record linked to a register person;
+--         kpi_people(as_of): one row per register person
+-- params: none (the macro kpi_people takes the reference date as its argument)
 -- reads:  current_clean, person_records
 
 -- "Filled" = holds something other than spaces; the answer "Không" is filled.
@@ -29,28 +30,28 @@ create or replace temp macro kpi_age(birth_date, birth_year, as_of) as case
 end;
 
 -- The current record → person mapping; the contract says one person per record, the latest run wins if not.
-create or replace temp macro kpi_links() as table
+create or replace temp table kpi_links as
 select record_key, person_id
 from person_records
 where record_key is not null and person_id is not null
 qualify row_number() over (partition by record_key order by run_id desc nulls last, person_id) = 1;
 
 -- People linked to a death registration (a `deaths` record), with the registered date of death.
-create or replace temp macro kpi_deaths() as table
+create or replace temp table kpi_deaths as
 select links.person_id, min(c.death_date) as registered_death_date
 from current_clean as c
-join kpi_links() as links on c.record_key = links.record_key
+join kpi_links as links on c.record_key = links.record_key
 where c.kind = 'deaths'
 group by links.person_id;
 
 -- Register people: the population record of each person, with the deceased / moved flags.
-create or replace temp macro kpi_register() as table
+create or replace temp table kpi_register as
 with
 
 register as (
     select links.person_id, c.*
     from current_clean as c
-    join kpi_links() as links on c.record_key = links.record_key
+    join kpi_links as links on c.record_key = links.record_key
     where c.kind = 'population'
     qualify row_number() over (partition by links.person_id order by c.rec_uid) = 1
 ),
@@ -68,20 +69,20 @@ final as (
             when death_registrations.person_id is not null then 'deaths'
         end as death_source
     from register
-    left join kpi_deaths() as death_registrations on register.person_id = death_registrations.person_id
+    left join kpi_deaths as death_registrations on register.person_id = death_registrations.person_id
 )
 
 select * from final;
 
 -- HSSK records of the current snapshot with their person, where they are counted (the register's village, else
 -- the record's own), and which record of a person to keep: most complete, then most recently updated.
-create or replace temp macro kpi_records() as table
+create or replace temp table kpi_records as
 with
 
 hssk as (
     select c.*, links.person_id
     from current_clean as c
-    left join kpi_links() as links on c.record_key = links.record_key
+    left join kpi_links as links on c.record_key = links.record_key
     where c.kind = 'hssk'
 ),
 
@@ -104,8 +105,8 @@ placed as (
             + kpi_filled(hssk.medical_history)::int + kpi_filled(hssk.reproductive_health)::int
             + kpi_filled(hssk.infectious_disease)::int as completeness_score
     from hssk
-    left join kpi_register() as register on hssk.person_id = register.person_id
-    left join kpi_deaths() as deaths on hssk.person_id = deaths.person_id
+    left join kpi_register as register on hssk.person_id = register.person_id
+    left join kpi_deaths as deaths on hssk.person_id = deaths.person_id
 ),
 
 final as (
@@ -122,7 +123,7 @@ final as (
 select * from final;
 
 -- Each HSSK record of a register person against the register, field by field, after standardisation.
-create or replace temp macro kpi_record_checks() as table
+create or replace temp table kpi_record_checks as
 select
     rec.rec_uid,
     rec.record_id,
@@ -136,8 +137,8 @@ select
     coalesce(rec.ethnicity_code = reg.ethnicity_code, false) as ethnicity_ok,
     coalesce(rec.village = reg.village, false) as village_ok,
     name_ok and birth_ok and sex_ok and personal_id_ok and ethnicity_ok and village_ok as admin_ok
-from kpi_records() as rec
-join kpi_register() as reg on rec.person_id = reg.person_id;
+from kpi_records as rec
+join kpi_register as reg on rec.person_id = reg.person_id;
 
 -- One row per register person: alive or not, how many records, admin agreement and health completeness.
 create or replace temp macro kpi_people(as_of) as table
@@ -152,14 +153,14 @@ record_summary as (
         bool_or(kpi_filled(medical_history)) as has_medical_history,
         bool_or(kpi_filled(reproductive_health)) as has_reproductive_health,
         bool_or(kpi_filled(infectious_disease)) as has_infectious_disease
-    from kpi_records()
+    from kpi_records
     where person_id is not null
     group by person_id
 ),
 
 check_summary as (
     select person_id, bool_and(admin_ok) as all_admin_ok
-    from kpi_record_checks()
+    from kpi_record_checks
     group by person_id
 ),
 
@@ -181,7 +182,7 @@ final as (
         n_records >= 1 and has_chronic_disease and has_vaccination and has_medical_history
             and has_infectious_disease and (has_reproductive_health or not needs_reproductive_health)
             as is_health_ok
-    from kpi_register() as reg
+    from kpi_register as reg
     left join record_summary as s on reg.person_id = s.person_id
     left join check_summary as c on reg.person_id = c.person_id
 )

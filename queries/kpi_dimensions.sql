@@ -21,7 +21,7 @@ required as (
 cells as (
     unpivot (
         select rec_uid, columns(lambda c: list_contains($required_columns, c))::varchar
-        from kpi_records()
+        from kpi_records
     )
     on columns(* exclude (rec_uid))
     into name column_name value cell
@@ -56,8 +56,8 @@ per_record as (
         not rec.person_is_deceased and not rec.person_is_moved
             and (rec.updated_at is null or $stale_days is null
                 or rec.updated_at >= cast($as_of as date) - cast($stale_days as integer)) as is_song
-    from kpi_records() as rec
-    left join kpi_record_checks() as checks on rec.rec_uid = checks.rec_uid
+    from kpi_records as rec
+    left join kpi_record_checks as checks on rec.rec_uid = checks.rec_uid
     left join kpi_people($as_of) as people on rec.person_id = people.person_id
     left join required_filled on rec.rec_uid = required_filled.rec_uid
     left join unclean on rec.rec_uid = unclean.rec_uid

@@ -17,13 +17,13 @@ fields as (
 
 records as (
     select rec_uid, report_village as village
-    from kpi_records()
+    from kpi_records
 ),
 
 cells as (
     unpivot (
         select rec_uid, columns(lambda c: list_contains($field_columns, c))::varchar
-        from kpi_records()
+        from kpi_records
     )
     on columns(* exclude (rec_uid))
     into name column_name value cell

@@ -8,7 +8,7 @@ with
 
 records as (
     select rec_uid, report_village as village
-    from kpi_records()
+    from kpi_records
 ),
 
 record_counts as (

@@ -8,7 +8,7 @@ with
 
 off_register as (
     select report_village as village
-    from kpi_records()
+    from kpi_records
     where not has_register_person
 ),
 

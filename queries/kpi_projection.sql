@@ -30,8 +30,9 @@ fit as (
         min(as_of) as first_as_of,
         max(as_of) as last_as_of,
         arg_max(value, as_of) as last_value,
-        regr_slope(value, day_number) as slope_per_day,
-        regr_intercept(value, day_number) as intercept
+        -- a line needs two dates (DuckDB gives NaN for one)
+        case when count(*) >= 2 then regr_slope(value, day_number) end as slope_per_day,
+        case when count(*) >= 2 then regr_intercept(value, day_number) end as intercept
     from series
     group by village, key
 ),
@@ -47,8 +48,9 @@ final as (
         fit.last_value,
         fit.slope_per_day,
         cast($deadline as date) as deadline,
-        least(greatest(fit.intercept + fit.slope_per_day * (deadline - date '1970-01-01'), 0), 1)
-            as projected_at_deadline,
+        case when fit.slope_per_day is not null then
+            least(greatest(fit.intercept + fit.slope_per_day * (deadline - date '1970-01-01'), 0), 1)
+        end as projected_at_deadline,
         case
             when fit.last_value >= targets.target then fit.last_as_of
             when fit.slope_per_day > 0 then greatest(

@@ -97,8 +97,11 @@ qualify row_number() over (
     order by decision_id desc
 ) = 1;
 
--- Pairs waiting for a reviewer: lower <= probability < upper (thresholds of the latest run),
--- no standing decision on the pair and neither record split off.
+-- Pairs waiting for a reviewer (thresholds of the latest run), unless a standing decision covers the
+-- pair or one of its records was split off:
+--   uncertain: lower <= probability < upper;
+--   conflict:  probability >= upper but the records ended in different persons (the register is
+--              duplicate-free, or the record was equally close to two people).
 create or replace view review_queue as
 with latest as (
     select
@@ -111,6 +114,7 @@ with latest as (
     limit 1
 )
 select
+    case when p.match_probability >= latest.upper_p then 'conflict' else 'uncertain' end as reason,
     p.record_key_l,
     p.record_key_r,
     p.kind_l,
@@ -125,7 +129,7 @@ join latest on p.run_id = latest.run_id
 left join person_records as l on l.record_key = p.record_key_l
 left join person_records as r on r.record_key = p.record_key_r
 where p.match_probability >= latest.lower_p
-    and p.match_probability < latest.upper_p
+    and (p.match_probability < latest.upper_p or l.person_id is distinct from r.person_id)
     and not (p.kind_l = 'population' and p.kind_r = 'population')
     and not exists (
         select 1 from pair_decisions as d

@@ -14,8 +14,8 @@ pairs as (
         reg.record_id as source_record_id,
         rec as h,
         reg as r
-    from kpi_records() as rec
-    join kpi_register() as reg on rec.person_id = reg.person_id
+    from kpi_records as rec
+    join kpi_register as reg on rec.person_id = reg.person_id
     where rec.keep_rank = 1
         and not reg.is_deceased
         and ($village is null or reg.register_village = $village)

@@ -19,8 +19,8 @@ final as (
         reg.death_source,
         rec.full_name as hssk_full_name,
         rec.updated_at
-    from kpi_register() as reg
-    join kpi_records() as rec on reg.person_id = rec.person_id
+    from kpi_register as reg
+    join kpi_records as rec on reg.person_id = rec.person_id
     where reg.is_deceased
         and ($village is null or reg.register_village = $village)
 )

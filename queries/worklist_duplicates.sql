@@ -8,7 +8,7 @@ with
 
 duplicated as (
     select *
-    from kpi_records()
+    from kpi_records
     where person_id is not null
         and person_record_count >= 2
 ),

@@ -32,7 +32,7 @@ missing as (
 care as (
     select links.person_id, c.event_date, c.event_kind, c.event_code, c.event_description, c.source_system
     from current_clean as c
-    join kpi_links() as links on c.record_key = links.record_key
+    join kpi_links as links on c.record_key = links.record_key
     where c.kind = 'care'
 ),
 
@@ -71,7 +71,7 @@ suggestions as (
 
 kept_records as (
     select person_id, record_id, full_name, birth_text, sex
-    from kpi_records()
+    from kpi_records
     where person_id is not null and keep_rank = 1
 ),
 

@@ -13,7 +13,7 @@ insurance as (
         arg_max(c.insurance_card, coalesce(c.valid_to, date '1900-01-01')) as insurance_card,
         arg_max(c.social_insurance_no, coalesce(c.valid_to, date '1900-01-01')) as social_insurance_no
     from current_clean as c
-    join kpi_links() as links on c.record_key = links.record_key
+    join kpi_links as links on c.record_key = links.record_key
     where c.kind = 'insurance'
     group by links.person_id
 ),
@@ -38,7 +38,7 @@ final as (
         reg.relation_to_head,
         reg.phone
     from kpi_people($as_of) as people
-    join kpi_register() as reg on people.person_id = reg.person_id
+    join kpi_register as reg on people.person_id = reg.person_id
     left join insurance on people.person_id = insurance.person_id
     where not people.is_deceased
         and people.n_records = 0

@@ -25,7 +25,7 @@ final as (
             when personal_id is not null then 'personal_id_not_in_register'
             else 'no_register_match'
         end as reason
-    from kpi_records()
+    from kpi_records
     where not has_register_person
         and ($village is null or report_village = $village)
 )

@@ -10,7 +10,7 @@ Reference date 2026-03-31. Register people (population records, person ids 'P…
 | P4     | Giang Cao  | F 03/03/1966, alive         | none in the latest batch (H99 only in an old batch)  |
 | P5     | Giang Cao  | M 1940, status dead         | H5                                                   |
 | P6     | Khoan Tế   | F 31/03/2000, alive (26)    | H6: agrees; reproductive health empty                |
-| P7     | Khoan Tế   | M 07/07/1985, alive         | H7: birth year only; vaccination '' (the empty row)  |
+| P7     | Khoan Tế   | M 07/07/1985, alive         | H7: birth year only; vaccination '', no infectious   |
 | P8     | Khoan Tế   | M 1950, alive, death record | none                                                 |
 | P9     | (NULL)     | the NULL row (no ID)        | none                                                 |
 | P10    | Khoan Tế   | M 1975, status moved        | H10: agrees, every category filled                   |
@@ -51,7 +51,8 @@ def birth_cols(birth):
         return dict(birth_date=date.fromisoformat(birth), birth_year=year, birth_month=int(birth[5:7]),
                     birth_day=int(birth[8:]), birth_precision="day", birth_text=birth,
                     birth_date_orig=f"{birth[8:]}/{birth[5:7]}/{birth[:4]}")
-    return dict(birth_year=year, birth_precision="year", birth_text=birth, birth_date_orig=birth)
+    return dict(birth_date=None, birth_year=year, birth_month=None, birth_day=None, birth_precision="year",
+                birth_text=birth, birth_date_orig=birth)
 
 
 def record_like(register: dict, record_id: str, **changes):
@@ -141,7 +142,8 @@ def build_world(con) -> World:
     w.add("hssk", hssk, "P" + p6["personal_id"],
           **record_like(p6, "H6", **{**FULL_HEALTH, "reproductive_health": None}))
     w.add("hssk", hssk, "P" + p7["personal_id"],
-          **record_like(p7, "H7", **{**FULL_HEALTH, "vaccination": "", "reproductive_health": None},
+          **record_like(p7, "H7", **{**FULL_HEALTH, "vaccination": "", "reproductive_health": None,
+                                             "infectious_disease": None},
                         **birth_cols("1985")))
     w.add("hssk", hssk, "P" + p10["personal_id"], **record_like(p10, "H10", **FULL_HEALTH))
     w.add("hssk", hssk, "G1", record_id="H11", full_name="Ngô Văn Lâm", name_key="ngô văn lâm", sex="M",
@@ -163,10 +165,36 @@ def build_world(con) -> World:
     return w
 
 
+def single(con, register: dict | None = None, records: list[dict] = (), *, birth: str = "1990-05-10",
+           sex: str = "F", village: str = GC) -> World:
+    """One register person P001190000001 (a matching record is `record_like(reg, id, **changes)`) and its records:
+    each entry of `records` is a dict of changes applied to a copy of the register row."""
+    ensure_link_tables(con)
+    w = World(con)
+    reg = person_row("001190000001", "Nguyễn Thị An", "nguyễn thị an", birth, sex, village)
+    reg.update(register or {})
+    w.add("population", 1, "P001190000001", **reg)
+    for i, changes in enumerate(records, 1):
+        w.add("hssk", 2, "P001190000001", **record_like(reg, f"R{i}", **changes))
+    return w
+
+
 @pytest.fixture
 def world(con):
+    """The tiny world in a fresh database (for tests that change it)."""
     build_world(con)
     return con
+
+
+@pytest.fixture(scope="module")
+def shared_world():
+    """The tiny world, built once per test module: for tests that only read."""
+    from hssk.db import connect
+
+    con = connect(":memory:")
+    build_world(con)
+    yield con
+    con.close()
 
 
 def test_every_current_record_maps_to_one_person_except_the_unlinked_one(world):

@@ -5,6 +5,11 @@ from __future__ import annotations
 from hssk.link.cluster import cluster
 
 
+def ranked(*pairs: tuple[int, int]) -> list[tuple[int, int, float]]:
+    """Pairs strongest first, 10 match-weight points apart (far from ambiguous)."""
+    return [(a, b, 100.0 - 10 * i) for i, (a, b) in enumerate(pairs)]
+
+
 def groups(labels: list[int]) -> set[frozenset[int]]:
     out: dict[int, set[int]] = {}
     for node, label in enumerate(labels):
@@ -14,30 +19,30 @@ def groups(labels: list[int]) -> set[frozenset[int]]:
 
 def test_hssk_duplicates_join_their_register_person():
     # 0 = register, 1 and 2 = two HSSK records of that person
-    labels = cluster(["P", "H", "H"], [(0, 1), (1, 2)])
+    labels = cluster(["P", "H", "H"], ranked((0, 1), (1, 2)))
     assert groups(labels) == {frozenset({0, 1, 2})}
     assert labels == [0, 0, 0]  # the label is the smallest node
 
 
 def test_two_register_records_are_never_joined_even_through_hssk():
     # H1 links strongly to P0, weakly to P2: it stays with P0 and P2 stays alone
-    labels = cluster(["P", "H", "P"], [(0, 1), (1, 2)])
+    labels = cluster(["P", "H", "P"], ranked((0, 1), (1, 2)))
     assert groups(labels) == {frozenset({0, 1}), frozenset({2})}
 
 
 def test_strongest_pair_wins_the_register_record():
     # edges come strongest first: H2–P0 before H1–P0 and H1–H2 … H1 is a twin of H2 linked to P3
-    labels = cluster(["P", "H", "H", "P"], [(2, 0), (1, 3), (1, 2)])
+    labels = cluster(["P", "H", "H", "P"], ranked((2, 0), (1, 3), (1, 2)))
     assert groups(labels) == {frozenset({0, 2}), frozenset({1, 3})}
 
 
 def test_reject_keeps_records_apart_even_through_a_third_record():
-    labels = cluster(["H", "H", "H"], [(0, 1), (1, 2)], rejects=[(0, 2)])
+    labels = cluster(["H", "H", "H"], ranked((0, 1), (1, 2)), rejects=[(0, 2)])
     assert groups(labels) == {frozenset({0, 1}), frozenset({2})}
 
 
 def test_accept_adds_a_link_the_model_missed():
-    labels = cluster(["P", "H", "H"], [(0, 1)], accepts=[(1, 2)])
+    labels = cluster(["P", "H", "H"], ranked((0, 1)), accepts=[(1, 2)])
     assert groups(labels) == {frozenset({0, 1, 2})}
 
 
@@ -48,22 +53,41 @@ def test_accept_cannot_join_two_register_people():
 
 def test_attaching_record_joins_only_its_best_person():
     # a death record (2) scores with P0 best, then with P1: it joins P0 only
-    labels = cluster(["P", "P", "A"], [(2, 0), (2, 1)])
+    labels = cluster(["P", "P", "A"], ranked((2, 0), (2, 1)))
     assert groups(labels) == {frozenset({0, 2}), frozenset({1})}
 
 
 def test_attaching_records_do_not_bridge_two_hssk_people():
     # care record 2 links to H0 and H1 (two people); H0 and H1 must not merge through it
-    labels = cluster(["H", "H", "A"], [(2, 0), (2, 1)])
+    labels = cluster(["H", "H", "A"], ranked((2, 0), (2, 1)))
     assert groups(labels) == {frozenset({0, 2}), frozenset({1})}
 
 
 def test_attaching_records_wait_for_the_core_people():
     # the A–H pair comes first in the list, but H1 joins P0 in the core phase, so A ends with both
-    labels = cluster(["P", "H", "A"], [(2, 1), (0, 1)])
+    labels = cluster(["P", "H", "A"], ranked((2, 1), (0, 1)))
     assert groups(labels) == {frozenset({0, 1, 2})}
 
 
 def test_unlinked_records_are_alone_and_empty_input_is_fine():
     assert cluster(["H", "A", "P"], []) == [0, 1, 2]
     assert cluster([], []) == []
+
+
+def test_attaching_record_between_two_equally_likely_people_waits_for_review():
+    # a care record with name and birth date only, matching two namesakes born the same day
+    labels = cluster(["P", "P", "A"], [(2, 0, 12.0), (2, 1, 11.5)])
+    assert groups(labels) == {frozenset({0}), frozenset({1}), frozenset({2})}
+
+
+def test_attaching_record_to_two_records_of_one_person_is_not_ambiguous():
+    labels = cluster(["P", "H", "A"], [(0, 1, 30.0), (2, 0, 12.0), (2, 1, 11.9)])
+    assert groups(labels) == {frozenset({0, 1, 2})}
+
+
+def test_hssk_record_between_two_register_namesakes_waits_for_review():
+    labels = cluster(["P", "P", "H"], [(2, 0, 14.0), (2, 1, 13.0)])
+    assert groups(labels) == {frozenset({0}), frozenset({1}), frozenset({2})}
+    # a clear winner is linked
+    labels = cluster(["P", "P", "H"], [(2, 0, 20.0), (2, 1, 13.0)])
+    assert groups(labels) == {frozenset({0, 2}), frozenset({1})}

@@ -100,17 +100,11 @@ def rows_of(choice: np.ndarray, name: str, mask: np.ndarray | None = None) -> np
 
 # --- names ----------------------------------------------------------------------------------------------
 
-_tone_cache: dict[str, bool] = {}
-
-
 def tone_eligible(values: np.ndarray) -> np.ndarray:
-    out = np.empty(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        hit = _tone_cache.get(v)
-        if hit is None:
-            hit = _tone_cache[v] = nm.has_tone_variant(v)
-        out[i] = hit
-    return out
+    """Whether each name has a word with a tone-placement variant (checked once per distinct name)."""
+    uniq, inverse = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    hit = np.array([nm.has_tone_variant(v) for v in uniq.tolist()], dtype=bool)
+    return hit[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=bool)
 
 
 def extra_spaces(text: str, variant: int) -> str:
@@ -169,13 +163,22 @@ def encode_rows(cells: Cells, encoding: np.ndarray, text_fields: list[str]) -> N
 
 # --- dates ------------------------------------------------------------------------------------------------
 
+def _format_dates(y, m, d, pattern: str) -> np.ndarray:
+    """Format each distinct date once (a million rows hold only tens of thousands of dates)."""
+    key = np.asarray(y, dtype=np.int64) * 10000 + np.asarray(m, dtype=np.int64) * 100 + np.asarray(d, dtype=np.int64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    text = np.array([pattern.format(y=k // 10000, m=k // 100 % 100, d=k % 100) for k in uniq.tolist()], dtype=object)
+    return text[inverse.reshape(-1)] if len(key) else np.array([], dtype=object)
+
+
 def dmy(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """dd/mm/yyyy strings, vectorised through a list comprehension (fast enough for a million rows)."""
-    return np.array([f"{a:02d}/{b:02d}/{c:04d}" for a, b, c in zip(d.tolist(), m.tolist(), y.tolist())], dtype=object)
+    """dd/mm/yyyy strings."""
+    return _format_dates(y, m, d, "{d:02d}/{m:02d}/{y:04d}")
 
 
 def iso(y, m, d) -> np.ndarray:
-    return np.array([f"{c:04d}-{b:02d}-{a:02d}" for a, b, c in zip(d.tolist(), m.tolist(), y.tolist())], dtype=object)
+    """YYYY-MM-DD strings."""
+    return _format_dates(y, m, d, "{y:04d}-{m:02d}-{d:02d}")
 
 
 def corrupt_birth_date(cells: Cells, rng, y, m, d, scale, older, age, today: dt.date, excel: np.ndarray,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hssk.demo.frames import frame
+
 CATEGORIES = ("chronic_disease", "vaccination", "medical_history", "reproductive_health", "infectious_disease")
 
 CHRONIC = [("Tăng huyết áp", "I10"), ("Đái tháo đường type 2", "E11"), ("Tăng huyết áp; Đái tháo đường", "I10"),
@@ -57,7 +59,7 @@ def person_health(rng: np.random.Generator, sex: np.ndarray, age: np.ndarray) ->
     has_inf = rng.random(n) < 0.08
     infectious = np.where(has_inf, np.array([c for c, _ in INFECTIOUS], dtype=object)[inf_idx], "Không")
     inf_code = np.where(has_inf, np.array([c for _, c in INFECTIOUS], dtype=object)[inf_idx], "")
-    return pd.DataFrame({
+    return frame({
         "chronic_disease": chronic, "vaccination": vacc, "medical_history": history,
         "reproductive_health": repro, "infectious_disease": infectious,
         "chronic_code": chronic_code, "infectious_code": inf_code,

@@ -14,18 +14,20 @@ import pandas as pd
 
 from hssk.demo import corrupt as C
 from hssk.demo.health import CATEGORIES, reproductive_applies
+from hssk.demo.frames import frame, setcol
 from hssk.demo.layouts import Layout
 from hssk.demo.population import ROLE_CHILD, ROLE_HEAD, ROLE_SPOUSE, _unique_digits
 from hssk.demo.quality import Quality, per_record
 from hssk.demo.sources import Village
 
-HEALTH_FACTOR = {"chronic_disease": 1.0, "vaccination": 0.95, "medical_history": 0.9, "reproductive_health": 0.8,
-                 "infectious_disease": 0.85}
+HEALTH_FACTOR = {"chronic_disease": 0.99, "vaccination": 0.97, "medical_history": 0.96, "reproductive_health": 0.9,
+                 "infectious_disease": 0.95}  # chance a category is answered when the health section was filled in
 TEXT_FIELDS = ["full_name", "address", "village", "mother_name", "father_name", "occupation", "religion",
                "ethnicity", "nationality", *CATEGORIES, "note"]
 
 
 def address(detail: str, v: Village, style: str) -> str:
+    """The address text of one household: style 'new' (2025 two-level), 'old' (three-level) or 'short'."""
     head = f"{detail}, " if detail else ""
     if style == "old":
         return f"{head}{v.kind} {v.name}, {v.old_unit}, {v.old_district}, Hà Nội"
@@ -36,10 +38,22 @@ def address(detail: str, v: Village, style: str) -> str:
     return f"{head}{v.kind} {v.name}, xã Bát Tràng, TP Hà Nội"
 
 
+STYLES = ("new", "old", "short")
+
+
 def addresses(details, village_idx, villages: list[Village], style) -> np.ndarray:
-    style = np.broadcast_to(np.asarray(style, dtype=object), (len(details),))
-    return np.array([address(d, villages[v], s) for d, v, s in zip(details, village_idx.tolist(), style)],
-                    dtype=object)
+    """Vectorised `address`: each distinct (detail, village, style) is formatted once."""
+    n = len(details)
+    d_codes, d_uniq = pd.factorize(np.asarray(details, dtype=object))
+    if isinstance(style, str):
+        s_codes = np.full(n, STYLES.index(style), dtype=np.int64)
+    else:
+        s_codes = np.array([STYLES.index(x) for x in np.asarray(style).tolist()], dtype=np.int64)
+    key = (d_codes.astype(np.int64) * len(villages) + np.asarray(village_idx, dtype=np.int64)) * 3 + s_codes
+    uniq, inverse = np.unique(key, return_inverse=True)
+    text = np.array([address(d_uniq[k // 3 // len(villages)], villages[k // 3 % len(villages)], STYLES[k % 3])
+                     for k in uniq.tolist()], dtype=object)
+    return text[inverse.reshape(-1)] if n else np.array([], dtype=object)
 
 
 def parent_names(people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -74,9 +88,10 @@ def choose_holders(rng, people: pd.DataFrame, qualities: list[Quality]) -> pd.Da
     copies = has * (1 + dup * (1 + (rng.random(n) < 0.2)))
     person = np.repeat(np.arange(n), copies)
     copy = np.arange(len(person)) - np.repeat(np.cumsum(copies) - copies, copies)
-    rec = pd.DataFrame({"person": person, "copy": copy, "n_copies": copies[person]})
-    rec["record_id"] = _unique_digits(rng, len(rec), 9, "HS")
-    rec = rec.sort_values("record_id", kind="stable").reset_index(drop=True)
+    record_id = _unique_digits(rng, len(person), 9, "HS")
+    order = np.argsort(record_id.astype(str), kind="stable")  # the export is sorted by Mã HSSK
+    rec = frame({"person": person[order], "copy": copy[order], "n_copies": copies[person][order],
+                 "record_id": record_id[order]})
     rec["part"] = np.where(rng.random(len(rec)) < 0.55, 0, 1)
     return rec
 
@@ -158,12 +173,13 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
     cells.set("father_name", np.where(with_parents, father[p], ""))
     _body(cells, rng, age, sex)
 
-    # health categories: filled at per-village rates, less on older copies
-    fill = per_record(qualities, "health_fill", vi) * np.where(older > 0, 0.5, 1.0)
+    # health categories: a record either had its health section filled in (per-village rate, lower on older
+    # copies) and then most categories carry an answer, or it did not and only a few do
+    done = rng.random(R) < per_record(qualities, "health_fill", vi) * np.where(older > 0, 0.5, 1.0)
     applies = reproductive_applies(sex, age)
     filled = {}
     for cat in CATEGORIES:
-        ok = rng.random(R) < fill * HEALTH_FACTOR[cat]
+        ok = rng.random(R) < np.where(done, HEALTH_FACTOR[cat], 0.15)
         if cat == "reproductive_health":
             ok &= applies
         filled[cat] = ok
@@ -189,7 +205,7 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
 
     for cat in CATEGORIES:
         rec[f"filled_{cat}"] = filled[cat]
-    rec["encoding"] = encoding
+    setcol(rec, "encoding", encoding)
     return cells, rec
 
 
@@ -255,7 +271,9 @@ def _village_address(cells: C.Cells, rng, detail, vi, villages, qualities, scale
                               ("short", r["address_short"] * scale)])
     for s, err in (("old", "old_address"), ("short", "old_address_short")):
         rows = C.rows_of(style, s)
-        cells.apply("address", rows, lambda val, i: address(detail[i], villages[written_v[i]], s), C.COSMETIC, err)
+        restyled = np.empty(R, dtype=object)
+        restyled[rows] = addresses(detail[rows], written_v[rows], villages, s)
+        cells.apply("address", rows, lambda val, i: restyled[i], C.COSMETIC, err)
     blank = rng.random(R) < per_record(qualities, "blank_village", vi) + 0.2 * older
     cells.apply("village", np.flatnonzero(blank), lambda val, i: "", C.COSMETIC, "village_blank")
     alias = np.flatnonzero(~blank & (rng.random(R) < r["village_alias"] * scale))

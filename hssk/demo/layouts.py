@@ -6,7 +6,7 @@ column is unknown to the importer: "Ghi chú" in the second HSSK part.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Layout:
     sex_coding: str = "Nam/Nữ"
     ethnicity_as: str = "name"  # "name" or "code"
     sheet: str = "Sheet1"
-    notes: tuple[str, ...] = field(default=())
+    bulk: bool = False  # csv: written by the Arrow CSV writer (fast; every text value quoted)
 
     @property
     def file_name(self) -> str:
@@ -94,7 +94,7 @@ def layouts(fmt: str) -> dict[str, list[Layout]]:
             "care": [Layout("care", "kham_chua_benh_tiem_chung", "csv", CARE)],
         }
     if fmt == "csv":
-        return {
+        plain = {
             "population": [Layout("population", "dan_cu_thuong_tru", "csv", POPULATION)],
             "hssk": [
                 Layout("hssk", "hssk_xuat_phan1", "csv", HSSK_PART1),
@@ -104,4 +104,5 @@ def layouts(fmt: str) -> dict[str, list[Layout]]:
             "insurance": [Layout("insurance", "the_bhyt", "csv", INSURANCE)],
             "care": [Layout("care", "kham_chua_benh_tiem_chung", "csv", CARE)],
         }
+        return {kind: [replace(layout, bulk=True) for layout in items] for kind, items in plain.items()}
     raise ValueError(f"fmt phải là 'mixed' hoặc 'csv', không phải {fmt!r}")

@@ -8,6 +8,7 @@ Pools are (name, weight) lists; weights need not sum to 1. Frequencies are rough
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,6 +78,7 @@ def tone_variant(text: str) -> str:
     return " ".join(_word_tone_variant(w) for w in text.split(" "))
 
 
+@lru_cache(maxsize=65536)
 def _word_tone_variant(word: str) -> str:
     letters: list[list[str]] = []  # base letter + its combining marks
     for ch in unicodedata.normalize("NFD", word):

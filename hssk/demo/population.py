@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hssk.demo import names as nm
+from hssk.demo.frames import frame, objectify, setcol
 from hssk.demo.sources import Village
 
 HOUSEHOLD_SIZES = np.arange(1, 8)
@@ -141,8 +142,7 @@ def _people(rng, sizes, hh_villages, today: date, hh_offset: int) -> pd.DataFram
     given = _given_names(rng, sex)
     # no two members of one household share a given name
     for _ in range(20):
-        key = pd.Series(hh).astype(str) + "|" + pd.Series(given)
-        dup = key.duplicated().to_numpy()
+        dup = pd.DataFrame({"h": hh, "g": pd.Series(given, dtype=object)}).duplicated().to_numpy()
         if not dup.any():
             break
         given[dup] = _given_names(rng, sex[dup])
@@ -153,7 +153,7 @@ def _people(rng, sizes, hh_villages, today: date, hh_offset: int) -> pd.DataFram
          np.full(total, "Con", dtype=object), np.full(total, "Cháu", dtype=object)],
         default=np.where(male, "Bố", "Mẹ").astype(object),
     )
-    return pd.DataFrame({
+    return frame({
         "household": hh + hh_offset, "role": role, "relation": relation, "village_idx": hh_villages[hh],
         "sex": sex, "birth_date": birth, "family": family, "middle": middle, "given": given,
     })
@@ -169,10 +169,10 @@ def _household_attributes(rng, df: pd.DataFrame, villages: list[Village]) -> Non
     hamlet = rng.integers(1, 9, size=H)
     detail = np.where(u < 0.55, np.char.add("Số ", number.astype(str)),
                       np.where(u < 0.75, np.char.add("Xóm ", hamlet.astype(str)), "")).astype(object)
-    df["ethnicity"] = ethnic[hh]
-    df["religion"] = religion[hh]
-    df["address_detail"] = detail[hh]
-    df["household_code"] = _unique_digits(rng, H, 7, "0158")[hh]
+    setcol(df, "ethnicity", ethnic[hh])
+    setcol(df, "religion", religion[hh])
+    setcol(df, "address_detail", detail[hh])
+    setcol(df, "household_code", _unique_digits(rng, H, 7, "0158")[hh])
 
 
 def _occupation(rng, age: np.ndarray) -> np.ndarray:
@@ -185,15 +185,19 @@ def _occupation(rng, age: np.ndarray) -> np.ndarray:
 
 def _unique_digits(rng, n: int, width: int, prefix: np.ndarray | str, taken: set | None = None) -> np.ndarray:
     """n distinct strings prefix + `width` random digits (distinct over the whole result)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     prefix = np.broadcast_to(np.asarray(prefix, dtype=object), (n,))
     out = np.empty(n, dtype=object)
     todo = np.arange(n)
     for _ in range(50):
         if len(todo) == 0:
             break
-        tail = rng.integers(0, 10**width, size=len(todo))
-        out[todo] = prefix[todo] + np.char.zfill(tail.astype(str), width).astype(object)
-        s = pd.Series(out)
+        tail = pc.utf8_lpad(pc.cast(pa.array(rng.integers(0, 10**width, size=len(todo))), pa.string()), width, "0")
+        joined = pc.binary_join_element_wise(pa.array(prefix[todo], type=pa.string()), tail, "")
+        out[todo] = joined.to_numpy(zero_copy_only=False)
+        s = pd.Series(out, dtype=object)
         dup = s.duplicated(keep="first").to_numpy()
         if taken:
             dup |= s.isin(taken).to_numpy()
@@ -215,14 +219,14 @@ def _identifiers(rng, df: pd.DataFrame, today: date) -> None:
     role = df["role"].to_numpy()
     local_p = np.select([role == ROLE_SPOUSE, role == ROLE_PARENT], [0.7, 0.6], default=0.92)
     province = np.where(rng.random(n) < local_p, "001", rng.choice(NEIGHBOUR_PROVINCES, size=n)).astype(object)
-    df["personal_id"] = personal_ids(rng, df["birth_date"].to_numpy(), df["sex"].to_numpy(), province)
+    setcol(df, "personal_id", personal_ids(rng, df["birth_date"].to_numpy(), df["sex"].to_numpy(), province))
     age = df["age"].to_numpy()
     has_cmnd = (age >= 20) & (rng.random(n) < 0.5)
     cmnd = _unique_digits(rng, n, 7, "01")
-    df["old_id"] = np.where(has_cmnd, cmnd, "").astype(object)
+    setcol(df, "old_id", np.where(has_cmnd, cmnd, "").astype(object))
     # mã số BHXH: 2-digit province + 8 digits; the 15-char card adds group, benefit level and "01"
     bhxh_prov = np.array([p[1:] for p in province], dtype=object)
-    df["social_insurance_no"] = _unique_digits(rng, n, 8, bhxh_prov)
+    setcol(df, "social_insurance_no", _unique_digits(rng, n, 8, bhxh_prov))
     u = rng.random(n)
     group = np.select(
         [age < 6, age < 18, (age < 23) & (u < 0.4), (age >= 75) & (u < 0.5), (age >= 60) & (u < 0.6),
@@ -230,10 +234,10 @@ def _identifiers(rng, df: pd.DataFrame, today: date) -> None:
         ["TE1", "HS4", "SV4", "LH2", "HT3", "HN2", "CN2"],
         default=np.where(u < 0.45, "DN4", np.where(u < 0.6, "HC4", "GD4")),
     ).astype(object)
-    df["insurance_card"] = group + "01" + df["social_insurance_no"].to_numpy()
+    setcol(df, "insurance_card", group + "01" + df["social_insurance_no"].to_numpy())
     has_phone = (age >= 16) & (rng.random(n) < 0.85)
     phone = _unique_digits(rng, n, 7, rng.choice(MOBILE_PREFIXES, size=n).astype(object))
-    df["phone"] = np.where(has_phone, phone, "").astype(object)
+    setcol(df, "phone", np.where(has_phone, phone, "").astype(object))
 
 
 def _pick(rng, candidates: np.ndarray, k: int) -> np.ndarray:
@@ -314,10 +318,11 @@ def _plant_hard_cases(rng, df: pd.DataFrame, n_register: int, today: date) -> No
     hard_case[a] = hard_case[b] = "same_name_dob_other_village"
     hard_group[a] = hard_group[b] = group + np.arange(len(a))
 
-    df["birth_date"] = birth
-    df["family"], df["middle"], df["given"] = family, middle, given
-    df["hard_case"] = hard_case
-    df["hard_group"] = hard_group
+    setcol(df, "birth_date", birth)
+    for name, col in (("family", family), ("middle", middle), ("given", given)):
+        setcol(df, name, col)
+    setcol(df, "hard_case", hard_case)
+    setcol(df, "hard_group", hard_group)
 
 
 def _life_status(rng, df: pd.DataFrame, n_register: int, today: date) -> None:
@@ -362,11 +367,11 @@ def _life_status(rng, df: pd.DataFrame, n_register: int, today: date) -> None:
     in_deaths[dead_reg[rng.random(len(dead_reg)) < 0.9]] = True
     in_deaths[dead_unrecorded] = True
 
-    df["on_register"] = reg
-    df["register_status"] = register_status
-    df["status"] = status
-    df["death_date"] = np.where(dead, death_days, np.iinfo(np.int64).min).astype("datetime64[D]")
-    df["in_deaths_file"] = in_deaths
+    setcol(df, "on_register", reg)
+    setcol(df, "register_status", register_status)
+    setcol(df, "status", status)
+    setcol(df, "death_date", np.where(dead, death_days, np.iinfo(np.int64).min).astype("datetime64[D]"))
+    setcol(df, "in_deaths_file", in_deaths)
 
 
 def build_population(rng: np.random.Generator, residents: int, off_register: int, villages: list[Village],
@@ -380,15 +385,16 @@ def build_population(rng: np.random.Generator, residents: int, off_register: int
         o_sizes, o_hv = _households(rng, off_register, nv, np.full(nv, 1 / nv), size_cap=3)
         off = _people(rng, o_sizes, o_hv, today, len(sizes))
         people = pd.concat([people, off], ignore_index=True)
-    df = people
-    df["age"] = age_at(df["birth_date"].to_numpy(), today)
+    df = objectify(people)
+    setcol(df, "age", age_at(df["birth_date"].to_numpy(), today))
     _household_attributes(rng, df, villages)
     _plant_hard_cases(rng, df, residents, today)
-    df["age"] = age_at(df["birth_date"].to_numpy(), today)
-    df["occupation"] = _occupation(rng, df["age"].to_numpy())
+    setcol(df, "age", age_at(df["birth_date"].to_numpy(), today))
+    setcol(df, "occupation", _occupation(rng, df["age"].to_numpy()))
     _identifiers(rng, df, today)
     _life_status(rng, df, residents, today)
-    df["village"] = np.array([v.name for v in villages], dtype=object)[df["village_idx"].to_numpy()]
-    df["full_name"] = [f"{a} {b} {c}" for a, b, c in zip(df["family"], df["middle"], df["given"])]
-    df.insert(0, "person_uid", [f"U{i + 1:07d}" for i in range(len(df))])
-    return df
+    setcol(df, "village", np.array([v.name for v in villages], dtype=object)[df["village_idx"].to_numpy()])
+    setcol(df, "full_name", [f"{a} {b} {c}" for a, b, c in
+                             zip(df["family"].tolist(), df["middle"].tolist(), df["given"].tolist())])
+    df.insert(0, "person_uid", pd.Series([f"U{i + 1:07d}" for i in range(len(df))], dtype=object))
+    return objectify(df)

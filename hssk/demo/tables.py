@@ -14,6 +14,7 @@ import pandas as pd
 from hssk.demo import corrupt as C
 from hssk.demo import health as H
 from hssk.demo.hssk_export import addresses
+from hssk.demo.frames import frame
 from hssk.demo.layouts import Layout
 from hssk.demo.sources import Village, ethnic_groups
 
@@ -36,52 +37,68 @@ def _dmy_or_blank(values) -> np.ndarray:
     return out
 
 
+class Rows:
+    """Columns of `people` restricted to some rows, as numpy arrays (cheaper than a DataFrame row selection)."""
+
+    def __init__(self, people: pd.DataFrame, rows: np.ndarray):
+        self.people, self.rows = people, rows
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.people[column].to_numpy()[self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 def population(people: pd.DataFrame, villages: list[Village]) -> tuple[C.Cells, np.ndarray]:
     """The register: every on-register person, by village and household, in clean authoritative form."""
-    reg = people[people["on_register"]]
-    rows = reg.sort_values(["village_idx", "household", "role"], kind="stable").index.to_numpy()
-    P = people.loc[rows]
+    reg = np.flatnonzero(people["on_register"].to_numpy())
+    order = np.lexsort((people["role"].to_numpy()[reg], people["household"].to_numpy()[reg],
+                        people["village_idx"].to_numpy()[reg]))
+    rows = reg[order]
+    P = Rows(people, rows)
     cells = C.Cells(len(rows))
     names = {c: name for c, name, _ in ethnic_groups()}
-    cells.set("full_name", P["full_name"].to_numpy())
-    cells.set("birth_date", C.dmy(*_ymd(P["birth_date"].to_numpy())))
-    cells.set("sex", C.render_sex(P["sex"].to_numpy(), "Nam/Nữ"))
-    cells.set("personal_id", P["personal_id"].to_numpy())
-    cells.set("old_id", P["old_id"].to_numpy())
-    cells.set("ethnicity", np.array([names[c] for c in P["ethnicity"]], dtype=object))
+    cells.set("full_name", P["full_name"])
+    cells.set("birth_date", C.dmy(*_ymd(P["birth_date"])))
+    cells.set("sex", C.render_sex(P["sex"], "Nam/Nữ"))
+    cells.set("personal_id", P["personal_id"])
+    cells.set("old_id", P["old_id"])
+    cells.set("ethnicity", np.array([names[c] for c in P["ethnicity"].tolist()], dtype=object))
     cells.set("nationality", np.full(len(rows), "Việt Nam", dtype=object))
-    cells.set("religion", P["religion"].to_numpy())
-    cells.set("address", addresses(P["address_detail"].to_numpy(), P["village_idx"].to_numpy(), villages, "new"))
-    cells.set("village", P["village"].to_numpy())
-    cells.set("household_code", P["household_code"].to_numpy())
-    cells.set("relation_to_head", P["relation"].to_numpy())
-    cells.set("status", np.array([STATUS_TEXT[s] for s in P["register_status"]], dtype=object))
-    death = np.where(P["register_status"].to_numpy() == "dead", P["death_date"].to_numpy(), np.datetime64("NaT"))
+    cells.set("religion", P["religion"])
+    cells.set("address", addresses(P["address_detail"], P["village_idx"], villages, "new"))
+    cells.set("village", P["village"])
+    cells.set("household_code", P["household_code"])
+    cells.set("relation_to_head", P["relation"])
+    cells.set("status", np.array([STATUS_TEXT[s] for s in P["register_status"].tolist()], dtype=object))
+    death = np.where(P["register_status"] == "dead", P["death_date"], np.datetime64("NaT"))
     cells.set("death_date", _dmy_or_blank(death))
     return cells, rows
 
 
 def deaths(rng, people: pd.DataFrame, villages: list[Village], today: dt.date) -> tuple[C.Cells, np.ndarray]:
     """Death registrations (civil registry) by death date: some without ID, some with name variants."""
-    D = people[people["in_deaths_file"]].sort_values(["death_date", "person_uid"], kind="stable")
-    rows = D.index.to_numpy()
+    dead = np.flatnonzero(people["in_deaths_file"].to_numpy())
+    rows = dead[np.argsort(people["death_date"].to_numpy()[dead], kind="stable")]
+    D = Rows(people, rows)
     n = len(rows)
     cells = C.Cells(n)
-    full = D["full_name"].to_numpy()
+    full = D["full_name"]
     cells.set("full_name", full, full)
     C.corrupt_name(cells, rng, "full_name", np.full(n, 2.0), np.zeros(n))
-    y, m, d = _ymd(D["birth_date"].to_numpy())
+    y, m, d = _ymd(D["birth_date"])
     cells.set("birth_date", C.dmy(y, m, d), C.iso(y, m, d))
-    year_only = np.flatnonzero((D["age"].to_numpy() >= 70) & (rng.random(n) < 0.15))
+    year_only = np.flatnonzero((D["age"] >= 70) & (rng.random(n) < 0.15))
     cells.apply("birth_date", year_only, lambda v, i: str(y[i]), C.REAL, "year_only")
-    sex = D["sex"].to_numpy()
+    sex = D["sex"]
     cells.set("sex", C.render_sex(sex, "Nam/Nữ"), sex)
-    pid = D["personal_id"].to_numpy()
+    pid = D["personal_id"]
     cells.set("personal_id", pid, pid)
     cells.apply("personal_id", np.flatnonzero(rng.random(n) < 0.25), lambda v, i: "", C.REAL, "missing")
-    cells.set("death_date", C.dmy(*_ymd(D["death_date"].to_numpy())))
+    cells.set("death_date", C.dmy(*_ymd(D["death_date"])))
     style = np.where(rng.random(n) < 0.3, "old", "new")
-    cells.set("address", addresses(D["address_detail"].to_numpy(), D["village_idx"].to_numpy(), villages, style))
+    cells.set("address", addresses(D["address_detail"], D["village_idx"], villages, style))
     return cells, rows
 
 
@@ -92,36 +109,37 @@ def insurance(rng, people: pd.DataFrame, today: dt.date, layout: Layout) -> tupl
     on_reg = people["on_register"].to_numpy()
     p = np.select([~on_reg, status == "dead", status == "moved"], [0.3, 0.5, 0.6], default=0.82)
     chosen = np.flatnonzero(rng.random(n_all) < p)
-    I = people.iloc[chosen].sort_values("insurance_card", kind="stable")
-    rows = I.index.to_numpy()
+    rows = chosen[np.argsort(people["insurance_card"].to_numpy()[chosen].astype(str), kind="stable")]
+    I = Rows(people, rows)
     n = len(rows)
     cells = C.Cells(n)
-    card = I["insurance_card"].to_numpy()
+    card = I["insurance_card"]
     cells.set("insurance_no", card)
-    cells.set("social_insurance_no", I["social_insurance_no"].to_numpy())
-    cells.set("full_name", np.array([s.upper() for s in I["full_name"]], dtype=object))  # BHXH lists in capitals
-    cells.set("birth_date", C.dmy(*_ymd(I["birth_date"].to_numpy())))
-    cells.set("sex", C.render_sex(I["sex"].to_numpy(), "Nam/Nữ"))
-    pid = I["personal_id"].to_numpy()
+    cells.set("social_insurance_no", I["social_insurance_no"])
+    cells.set("full_name", np.array([s.upper() for s in I["full_name"].tolist()], dtype=object))  # BHXH lists in capitals
+    cells.set("birth_date", C.dmy(*_ymd(I["birth_date"])))
+    cells.set("sex", C.render_sex(I["sex"], "Nam/Nữ"))
+    pid = I["personal_id"]
     cells.set("personal_id", pid, pid)
     cells.apply("personal_id", np.flatnonzero(rng.random(n) < 0.1), lambda v, i: "", C.REAL, "missing")
 
-    birth = pd.DatetimeIndex(I["birth_date"].to_numpy())
+    # cards run for the calendar year (some expired last year); a TE card runs from birth to the 6th birthday
+    birth = I["birth_date"].astype("datetime64[D]")
     te = np.array([c.startswith("TE") for c in card], dtype=bool)
-    expired = rng.random(n) < 0.08
-    year = np.where(expired, today.year - 1, today.year)
-    frm = [dt.date(int(yr), 1, 1) for yr in year]
-    to = [dt.date(int(yr), 12, 31) for yr in year]
-    for i in np.flatnonzero(te):
-        b = birth[i].date()
-        frm[i] = b
-        to[i] = dt.date(b.year + 6, b.month, min(b.day, 28)) - dt.timedelta(days=1)
+    year = np.where(rng.random(n) < 0.08, today.year - 1, today.year)
+    by, bm, bd = _ymd(birth)
+    fy, fm, fd = np.where(te, by, year), np.where(te, bm, 1), np.where(te, bd, 1)
+    end_te = (pd.to_datetime(pd.DataFrame({"year": by + 6, "month": bm, "day": np.minimum(bd, 28)}))
+              - pd.Timedelta(days=1))
+    ty = np.where(te, end_te.dt.year.to_numpy(), year)
+    tm = np.where(te, end_te.dt.month.to_numpy(), 12)
+    td = np.where(te, end_te.dt.day.to_numpy(), 31)
     if layout.ext == "xlsx":  # date cells
-        cells.set("valid_from", [dt.datetime(x.year, x.month, x.day) for x in frm])
-        cells.set("valid_to", [dt.datetime(x.year, x.month, x.day) for x in to])
+        cells.set("valid_from", [dt.datetime(a, b, c) for a, b, c in zip(fy.tolist(), fm.tolist(), fd.tolist())])
+        cells.set("valid_to", [dt.datetime(a, b, c) for a, b, c in zip(ty.tolist(), tm.tolist(), td.tolist())])
     else:
-        cells.set("valid_from", [x.strftime("%d/%m/%Y") for x in frm])
-        cells.set("valid_to", [x.strftime("%d/%m/%Y") for x in to])
+        cells.set("valid_from", C.dmy(fy, fm, fd))
+        cells.set("valid_to", C.dmy(ty, tm, td))
     cells.set("registered_facility", FACILITIES[rng.choice(len(FACILITIES), size=n, p=[0.7, 0.15, 0.1, 0.05])])
     return cells, rows
 
@@ -192,7 +210,7 @@ def care(rng, people: pd.DataFrame, health: pd.DataFrame, residents: int, today:
     day = first + (rng.random(E) * np.maximum(last - first, 0)).astype(np.int64)
     order = np.lexsort((who, day))
     who, kind, code, desc, day = who[order], kind[order], code[order], desc[order], day[order]
-    P = people.iloc[who]
+    P = Rows(people, who)
 
     mode = rng.choice(np.array(["pid", "pid_ins", "ins", "name"], dtype=object), size=E, p=[0.4, 0.25, 0.2, 0.15])
     cells = C.Cells(E)
@@ -202,10 +220,10 @@ def care(rng, people: pd.DataFrame, health: pd.DataFrame, residents: int, today:
     cells.set("event_code", code)
     cells.set("event_description", desc)
     cells.set("source_system", np.array([SOURCE[k] for k in kind], dtype=object))
-    cells.set("personal_id", np.where(np.isin(mode, ["pid", "pid_ins"]), P["personal_id"].to_numpy(), ""))
-    cells.set("insurance_no", np.where(np.isin(mode, ["pid_ins", "ins"]), P["insurance_card"].to_numpy(), ""))
-    cells.set("full_name", P["full_name"].to_numpy())
-    cells.set("birth_date", C.dmy(*_ymd(P["birth_date"].to_numpy())))
-    cells.set("sex", C.render_sex(P["sex"].to_numpy(), "Nam/Nữ"))
-    events = pd.DataFrame({"person": who, "kind": kind, "code": code, "event_date": dates, "id_mode": mode})
+    cells.set("personal_id", np.where(np.isin(mode, ["pid", "pid_ins"]), P["personal_id"], ""))
+    cells.set("insurance_no", np.where(np.isin(mode, ["pid_ins", "ins"]), P["insurance_card"], ""))
+    cells.set("full_name", P["full_name"])
+    cells.set("birth_date", C.dmy(*_ymd(P["birth_date"])))
+    cells.set("sex", C.render_sex(P["sex"], "Nam/Nữ"))
+    events = frame({"person": who, "kind": kind, "code": code, "event_date": dates, "id_mode": mode})
     return cells, who, events

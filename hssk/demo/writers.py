@@ -41,6 +41,9 @@ def to_cp1258_text(text: str) -> str:
 
 def write_csv(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
     headers = list(layout.headers.values())
+    if layout.bulk and layout.encoding == "utf-8":
+        _write_csv_arrow(path, headers, columns)
+        return
     buf = io.StringIO(newline="")
     eol = "\n" if layout.encoding == "utf-8" else "\r\n"  # Excel and Windows tools write CRLF
     writer = csv.writer(buf, delimiter=layout.sep, lineterminator=eol)
@@ -52,6 +55,22 @@ def write_csv(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
     else:
         data = text.encode(layout.encoding)
     path.write_bytes(data)
+
+
+def _write_csv_arrow(path: Path, headers: list[str], columns: list[np.ndarray]) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    arrays = []
+    for col in columns:
+        try:
+            arrays.append(pa.array(col, type=pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays.append(pa.array(_as_text(col), type=pa.string()))
+    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(headers))])
+    with open(path, "wb") as fh:  # header written by hand: Arrow would quote it too
+        fh.write((",".join(headers) + "\n").encode("utf-8"))
+        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
 
 
 def _as_text(col: np.ndarray) -> list:

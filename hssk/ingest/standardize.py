@@ -157,7 +157,8 @@ def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table
     out["nationality"] = map_unique(col("nationality"), _one(normalize_nationality), [S])[0]
     out["religion"] = map_unique(col("religion"), _one(normalize_religion), [S])[0]
     out["address"], out["_legacy_address"] = map_unique(col("address"), _text, [S, S])
-    out["village"], out["old_unit"] = map_unique_pairs(col("village"), out["address"], village_and_old_unit, [S, S])
+    village_text = map_unique(col("village"), lambda v: (fix_text(v),), [S])[0]
+    out["village"], out["old_unit"] = map_unique_pairs(village_text, out["address"], village_and_old_unit, [S, S])
     out["phone"] = map_unique(col("phone"), _one(normalize_phone), [S])[0]
     out["household_code"] = map_unique(col("household_code"), _stripped_upper, [S])[0]
     for field in ("occupation", "relation_to_head", "chronic_disease", "vaccination", "medical_history",

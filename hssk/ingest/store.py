@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from hssk.errors import HsskError
+from hssk.fmt import vn_int
 from hssk.ingest import KINDS
 from hssk.ingest.readers import Sheet, read_sheets
 from hssk.ingest.standardize import standardize
@@ -74,8 +75,8 @@ class ImportResult:
     def message(self) -> str:
         parts = []
         if self.batch_id is not None:
-            parts.append(f"Đã nhập {self.n_rows:,} dòng ({self.kind}) từ {len(self.files)} tệp, lô số {self.batch_id}"
-                         f"; {self.n_findings:,} phát hiện về chất lượng dữ liệu.".replace(",", "."))
+            parts.append(f"Đã nhập {vn_int(self.n_rows)} dòng ({self.kind}) từ {len(self.files)} tệp, lô số "
+                         f"{self.batch_id}; {vn_int(self.n_findings)} phát hiện về chất lượng dữ liệu.")
         if self.skipped:
             parts.append("Bỏ qua vì đã nhập trước đó (không có gì thay đổi): " + ", ".join(self.skipped) + ".")
         return " ".join(parts)
@@ -99,7 +100,7 @@ def _stage(path: Path, kind: str, overrides, progress: Progress | None) -> list[
                 item.raw.append(chunk)
                 item.clean.append(standardize(chunk, sheet.mapping, kind))
                 if progress:
-                    progress(0.0, f"{path.name}: đã đọc {item.n_rows:,} dòng".replace(",", "."))
+                    progress(0.0, f"{path.name}: đã đọc {vn_int(item.n_rows)} dòng")
         except pa.ArrowInvalid as exc:
             raise HsskError(f"Tệp {path.name} có dòng không đúng cấu trúc (số cột khác dòng tiêu đề).",
                             str(exc)) from exc

@@ -6,6 +6,10 @@ Greedy and deterministic, strongest evidence first (like Kruskal's algorithm wit
    rejected, into one person;
 2. attaching records (deaths, insurance, care): reviewer accepts, then each joins the person of
    its single best partner.
+A record whose two best candidates are different people scoring within AMBIGUITY_MARGIN of each
+other (namesakes born the same day, and nothing else to tell them apart) is linked to neither:
+it waits for a reviewer instead of being guessed. For HSSK records this applies to their register
+candidates; for attaching records to the people found in step 1.
 Nodes are integers 0..n-1; callers map them to record keys.
 """
 
@@ -15,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 CORE_ROLES = ("H", "P")
+# Match weights are log2 Bayes factors: within 3 of each other = less than 8 times more likely.
+AMBIGUITY_MARGIN = 3.0
 
 
 @dataclass
@@ -52,17 +58,30 @@ class _Groups:
             self.forbidden.setdefault(ra, set()).update(self.forbidden.pop(rb))
 
 
+def _ambiguous_hssk(roles: Sequence[str], pairs: list[tuple[int, int, float]], margin: float) -> set[int]:
+    """HSSK records whose two best register candidates are too close to choose between."""
+    best: dict[int, list[float]] = {}
+    for a, b, weight in pairs:  # strongest first, so the first two seen per record are its best two
+        for h, other in ((a, b), (b, a)):
+            if roles[h] == "H" and roles[other] == "P":
+                seen = best.setdefault(h, [])
+                if len(seen) < 2:
+                    seen.append(weight)
+    return {h for h, weights in best.items() if len(weights) == 2 and weights[0] - weights[1] < margin}
+
+
 def cluster(
     roles: Sequence[str],
-    pairs: Iterable[tuple[int, int]],
+    pairs: Iterable[tuple[int, int, float]],
     *,
     accepts: Iterable[tuple[int, int]] = (),
     rejects: Iterable[tuple[int, int]] = (),
+    margin: float = AMBIGUITY_MARGIN,
 ) -> list[int]:
     """Cluster label (the smallest node of its cluster) for every node.
 
     roles: 'H' (HSSK), 'P' (register, duplicate-free) or 'A' (attaches to one person) per node.
-    pairs: model pairs above the acceptance threshold, strongest first.
+    pairs: (a, b, match_weight) of model pairs above the acceptance threshold, strongest first.
     accepts / rejects: reviewer decisions (same person / different people), oldest first.
     """
     n = len(roles)
@@ -79,30 +98,42 @@ def cluster(
 
     accepts = list(accepts)
     pairs = list(pairs)
+    ambiguous = _ambiguous_hssk(roles, pairs, margin)
 
-    def try_join(a: int, b: int, *, attach_once: bool) -> None:
+    def try_join(a: int, b: int) -> None:
         ra, rb = groups.find(a), groups.find(b)
-        if ra == rb:
-            return
-        if attach_once and groups.has_core[ra] and groups.has_core[rb]:
-            return  # the attaching record already belongs to a person
-        if groups.can_join(ra, rb):
+        if ra != rb and groups.can_join(ra, rb):
             groups.join(ra, rb)
 
     # Phase 1: core records only.
     for a, b in accepts:
         if is_core[a] and is_core[b]:
-            try_join(a, b, attach_once=False)
-    for a, b in pairs:
+            try_join(a, b)
+    for a, b, _ in pairs:
         if is_core[a] and is_core[b]:
-            try_join(a, b, attach_once=False)
-    # Phase 2: attaching records, each to its single best person.
+            if roles[a] != roles[b] and (a in ambiguous or b in ambiguous):
+                continue  # an HSSK record between two namesakes of the register
+            try_join(a, b)
+
+    # Phase 2: attaching records, each to its single best person (unless two people tie).
     for a, b in accepts:
         if not (is_core[a] and is_core[b]):
-            try_join(a, b, attach_once=False)
-    for a, b in pairs:
+            try_join(a, b)
+    candidates: dict[int, list[tuple[float, int]]] = {}
+    for a, b, weight in pairs:
         if not (is_core[a] and is_core[b]):
-            try_join(a, b, attach_once=True)
+            for x, other in ((a, b), (b, a)):
+                if not is_core[x]:
+                    candidates.setdefault(x, []).append((weight, other))
+    for x, options in candidates.items():
+        if groups.has_core[groups.find(x)]:
+            continue  # a reviewer already attached it
+        best_weight, best = options[0]
+        best_root = groups.find(best)
+        rival = next((w for w, other in options[1:] if groups.find(other) != best_root), None)
+        if rival is not None and best_weight - rival < margin:
+            continue
+        try_join(x, best)
 
     smallest: dict[int, int] = {}
     roots = [groups.find(x) for x in range(n)]

@@ -20,12 +20,12 @@ ACTION_LABELS = {"accept": "cùng một người", "reject": "khác người", "
 
 
 def _kind_of(con: duckdb.DuckDBPyConnection, record_key: str) -> str:
-    row = con.execute(
+    rows = con.execute(
         "select kind from current_clean where record_key = ? limit 1", [record_key]
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         raise HsskError(f"Không tìm thấy hồ sơ '{record_key}' trong dữ liệu hiện tại.", "unknown record_key")
-    return row[0]
+    return rows[0][0]
 
 
 def record_decision(
@@ -67,7 +67,7 @@ def record_decision(
         returning decision_id
         """,
         [user.strip(), action, record_key_l, record_key_r, reason.strip()],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if refresh:
         _refresh(con)
     return decision_id
@@ -80,10 +80,11 @@ def undo_decision(
     ensure_schema(con)
     if not (user or "").strip() or not (reason or "").strip():
         raise HsskError("Cần ghi rõ người hủy và lý do hủy.", "empty user or reason")
-    row = con.execute(
+    rows = con.execute(
         "select action, record_key_l, record_key_r from decisions_standing where decision_id = ?",
         [decision_id],
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         raise HsskError(f"Không có quyết định số {decision_id} đang có hiệu lực để hủy.", "not standing")
     new_id = con.execute(
@@ -93,7 +94,7 @@ def undo_decision(
         returning decision_id
         """,
         [user.strip(), row[1], row[2], reason.strip(), decision_id],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if refresh:
         _refresh(con)
     return new_id

@@ -37,6 +37,9 @@ _FUZZY_RULES = [
     "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii",
     "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii",
     "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.village = r.village",
+    # birth date missing or wrong and no ID: the household or the phone still finds the register record
+    "l.given_ascii = r.given_ascii and l.household_code = r.household_code",
+    "l.given_ascii = r.given_ascii and l.phone = r.phone",
 ]
 
 # EM runs on these blocked subsets; a comparison is estimated on every subset that does not

@@ -31,7 +31,7 @@ from ({link_input})
 """
 
 _EDGES_SQL = """
-select nl.node as a, nr.node as b
+select nl.node as a, nr.node as b, p.match_weight as weight
 from link_predictions as p
 join _link_nodes as nl on nl.record_key = p.record_key_l
 join _link_nodes as nr on nr.record_key = p.record_key_r
@@ -246,7 +246,7 @@ def _write(con: duckdb.DuckDBPyConnection, names: dict[int, str], run_id: int) -
             count(*) as n_records,
             count(distinct person_id) as n_persons,
             (select count(*) from _link_created) as n_created
-        from _link_new""").fetchone()
+        from _link_new""").fetchall()[0]
     for table in ("_link_new", "_link_old", "_link_created"):
         con.execute(f"drop table if exists {table}")
     return {"n_records": counts[0], "n_persons": counts[1], "n_created": counts[2]}
@@ -261,16 +261,16 @@ def resolve_person_id(con: duckdb.DuckDBPyConnection, person_id: str) -> str | N
     current = person_id
     while current not in seen:
         seen.add(current)
-        row = con.execute("select retired_at from persons where person_id = ?", [current]).fetchone()
-        if row is None:
+        rows = con.execute("select retired_at from persons where person_id = ?", [current]).fetchall()
+        if not rows:
             return None
-        if row[0] is None:
+        if rows[0][0] is None:
             return current
         nxt = con.execute("""
             select person_id from person_events
             where event = 'merged' and other_person_id = ?
-            order by event_id desc limit 1""", [current]).fetchone()
-        if nxt is None:
+            order by event_id desc limit 1""", [current]).fetchall()
+        if not nxt:
             return None
-        current = nxt[0]
+        current = nxt[0][0]
     return None

@@ -24,7 +24,7 @@ def has_link_tables(con: duckdb.DuckDBPyConnection) -> bool:
     """True once the linkage tables exist (a read-only connection cannot create them)."""
     return bool(con.execute(
         "select count(*) from duckdb_tables() where table_name = 'person_records' and schema_name = 'main'"
-    ).fetchone()[0])
+    ).fetchall()[0][0])
 
 
 def input_table(con: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -84,7 +84,7 @@ def run_linkage(
     if records.num_rows == 0:
         raise HsskError("Chưa có dữ liệu để ghép nối: hãy nhập tệp trước.", "current_clean is empty")
 
-    run_id = con.execute("select nextval('seq_link_run')").fetchone()[0]
+    run_id = con.execute("select nextval('seq_link_run')").fetchall()[0][0]
     con.execute(
         "insert into link_runs (run_id, started_at, model_path, thresholds, n_records) "
         "values (?, current_timestamp::timestamp, ?, ?, ?)",
@@ -111,6 +111,7 @@ def run_linkage(
     t = time.perf_counter()
     say(0.75, f"Lưu {_n(pairs.num_rows)} cặp")
     _store_pairs(con, run_id, pairs)
+    con.execute("update link_runs set n_pairs = ? where run_id = ?", [pairs.num_rows, run_id])
     timings["store"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -119,12 +120,12 @@ def run_linkage(
     timings["persons"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
-    n_review = con.execute("select count(*) from review_queue").fetchone()[0]
+    n_review = con.execute("select count(*) from review_queue").fetchall()[0][0]
     summary = {**counts, "n_review": n_review, "model_version": meta.get("model_version"),
                "timings": {k: round(v, 3) for k, v in timings.items()}}
     con.execute(
-        "update link_runs set finished_at = current_timestamp::timestamp, n_pairs = ?, summary = ? where run_id = ?",
-        [pairs.num_rows, json.dumps(summary), run_id],
+        "update link_runs set finished_at = current_timestamp::timestamp, summary = ? where run_id = ?",
+        [json.dumps(summary), run_id],
     )
     say(1.0, "Xong")
     return LinkResult(run_id=run_id, n_records=counts["n_records"], n_pairs=pairs.num_rows,
@@ -153,12 +154,12 @@ def _store_pairs(con: duckdb.DuckDBPyConnection, run_id: int, pairs: pa.Table) -
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     prepare.ensure_schema(con)
-    row = con.execute(
+    rows = con.execute(
         "select run_id, thresholds from link_runs where n_pairs is not null order by run_id desc limit 1"
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         return None
-    return {"run_id": row[0], "thresholds": json.loads(row[1])}
+    return {"run_id": rows[0][0], "thresholds": json.loads(rows[0][1])}
 
 
 def refresh_persons(con: duckdb.DuckDBPyConnection) -> dict | None:

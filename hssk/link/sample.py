@@ -90,8 +90,8 @@ def clean_row(kind: str, batch_id: int, file_id: int, row_number: int, values: d
 
 def add_batch(con: duckdb.DuckDBPyConnection, kind: str, rows: list[dict]) -> int:
     """Insert one import batch (one file) of hand-made rows into import_batches/import_files/clean."""
-    batch_id = con.execute("select nextval('seq_batch')").fetchone()[0]
-    file_id = con.execute("select nextval('seq_file')").fetchone()[0]
+    batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
+    file_id = con.execute("select nextval('seq_file')").fetchall()[0][0]
     con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows) "
                 "values (?, ?, current_timestamp::timestamp, 'sample', 1, ?)",
                 [batch_id, kind, len(rows)])

@@ -153,7 +153,7 @@ def decode_tcvn3(s: str | None) -> str | None:
     if s is None:
         return None
     decoded = s.translate(_TCVN3_DECODE)
-    if decoded == s or not any(ch in _TCVN3_LOWER_CODES for ch in s):
+    if not any(ch in _TCVN3_LOWER_CODES for ch in s):
         return decoded
     n_cell, upper_cell = _known_case(s)
     if n_cell >= 2 and upper_cell:
@@ -183,80 +183,148 @@ def decode_vni(s: str | None) -> str | None:
 
 
 # --- Detection ------------------------------------------------------------------------------------------------
-# A tone-free Vietnamese syllable (loose: accepts a few impossible combinations, never rejects a real one).
-_INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
-_NUCLEI = sorted(
-    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi oo ôi ơi ua uâ uê ui uô uơ ưa ưi ưu ươ "
-    "uy yê iêu yêu oai oao oay oeo uây uôi ươi ươu uya uyê uyu".split(),
-    key=len,
-    reverse=True,
-)
-_SYLLABLE_RE = re.compile(rf"^(?:{_INITIALS})?(?:{'|'.join(_NUCLEI)})(?:ch|ng|nh|c|m|n|p|t)?$")
+# Vietnamese syllable structure, used only to weigh evidence: initial + nucleus + final, one tone mark on an
+# allowed vowel of the nucleus. Loose on rare loanwords, strict where TCVN3/VNI mojibake differs from real text.
+_INITIALS = ("", "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "th", "tr", "qu", "b", "c", "d", "đ", "g", "h",
+             "k", "l", "m", "n", "p", "r", "s", "t", "v", "x")
+_FINALS = ("", "ch", "ng", "nh", "c", "m", "n", "p", "t")
+# nucleus → (vowel positions that may carry the tone, whether a final consonant may follow)
+_NUCLEI: dict[str, tuple[frozenset[int], bool]] = {}
+for _group, _positions, _closed in (
+    ("a e ê i o ô ơ u ư y", {0}, True),
+    ("ă â", {0}, True),
+    ("ai ao au ay âu ây eo êu iu oi ôi ơi ui ưi ưu ia ua ưa", {0}, False),
+    ("oa oe uy", {0, 1}, True),
+    ("iê yê uô ươ uâ oă uê uơ", {1}, True),
+    ("iêu yêu uôi ươi ươu oai oao oay oeo uây uya uyu", {1}, False),
+    ("uyê", {2}, True),
+):
+    for _nucleus in _group.split():
+        _NUCLEI[_nucleus] = (frozenset(_positions), _closed)
+_NEEDS_FINAL = frozenset("ă â iê yê uô ươ uâ oă uyê".split())
+_STOP_FINALS = frozenset({"c", "ch", "p", "t"})
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_VIET_ONLY = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"
-                        r"\u1ea0-\u1ef9\u0300-\u0309\u0323]")
-_TCVN3_IMPOSSIBLE = frozenset("ÀÁÂÃÄÅÍÙÚÛàðÿ")
-# French words that happen to read as one valid VNI syllable ("où" → "ó").
-_VNI_STOPWORDS = frozenset({"où", "goût", "dégoût", "loïc"})
+_STOP_TONES = frozenset("\u0301\u0323")  # a syllable ending in c/ch/p/t takes sắc or nặng only
 
 
 @lru_cache(maxsize=65536)
 def _is_syllable(word: str) -> bool:
-    """Whether `word` (any case, NFC) is a well-formed Vietnamese syllable with at most one tone mark."""
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    tones = sum(1 for ch in decomposed if ch in _TONE_MARKS)
-    if tones > 1:
-        return False
-    bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS))
-    return bool(_SYLLABLE_RE.match(bare))
+    """Whether `word` (any case, NFC) is a well-formed Vietnamese syllable."""
+    bare_chars = []
+    tone = ""
+    tone_at = -1
+    for ch in word.lower():
+        decomposed = unicodedata.normalize("NFD", ch)
+        marks = [c for c in decomposed if c in _TONE_MARKS]
+        if marks:
+            if tone or len(marks) > 1:
+                return False
+            tone, tone_at = marks[0], len(bare_chars)
+        bare_chars.append(unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS)))
+    bare = "".join(bare_chars)
+    for initial in _INITIALS:
+        if not bare.startswith(initial):
+            continue
+        for final in _FINALS:
+            if final and not bare.endswith(final):
+                continue
+            nucleus = bare[len(initial):len(bare) - len(final)]
+            spec = _NUCLEI.get(nucleus)
+            if spec is None:
+                continue
+            positions, closed = spec
+            if final and not closed or not final and nucleus in _NEEDS_FINAL:
+                continue
+            if final in ("ch", "nh") and nucleus[-1] not in "aêiy":
+                continue
+            if tone and (tone_at - len(initial) not in positions):
+                continue
+            if tone and final in _STOP_FINALS and tone not in _STOP_TONES:
+                continue
+            return True
+    return False
+
+
+_VIET_ONLY = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"
+                        r"\u1ea0-\u1ef9\u0300-\u0309\u0323]")
+_TCVN3_IMPOSSIBLE = frozenset("ÀÁÂÃÄÅÍÙÚÛàðÿ")
+# Bytes typical of one encoding only: TCVN3 codes below 0xC0 (never letters in Western text) and VNI's
+# vowel + modifier pairs and đ.
+_TCVN3_SIGNATURE_RE = re.compile(r"[\u00a1-\u00ae\u00b5-\u00be]")
+_VNI_SIGNATURE_RE = re.compile(r"[aeoAEO][âáàåãäÂÁÀÅÃÄ]|[aA][êéèúüëÊÉÈÚÜË]|[ôöÔÖ][ùøûõïÙØÛÕÏ]|[öÖñÑ]")
+# A capital right after a small letter ("NguyÔn", "ThÞ"): TCVN3 lower-case codes look like capitals.
+_CAMEL_RE = re.compile(r"[a-z][A-ZÀ-Þ]")
+# French words that happen to read as one valid VNI syllable ("où" → "ó").
+_VNI_STOPWORDS = frozenset({"où", "goût", "dégoût", "loïc"})
+
+
+_VOWEL_RE = re.compile(r"[aeiouyAEIOUY]")
 
 
 def _is_abbreviation(word: str) -> bool:
     """Short vowel-less or all-capital ASCII tokens ("TDP", "ng", "HN") are neutral evidence."""
-    return word.isascii() and (len(word) <= 4 and (word.isupper() or not re.search(r"[aeiouyAEIOUY]", word)))
+    return word.isascii() and len(word) <= 4 and (word.isupper() or not _VOWEL_RE.search(word))
 
 
-def _score(text: str, decode, encoding: str) -> int:
-    """Positive when the words changed by `decode` turn into Vietnamese and outweigh the counter-evidence."""
+@lru_cache(maxsize=131072)
+def _word_evidence(word: str, encoding: str) -> int:
+    """+1 the word reads as Vietnamese only once decoded, -1 decoding makes it worse or it is a known foreign word,
+    -2 an unchanged non-Vietnamese ASCII word ("est", "gare"), 0 no evidence."""
+    decoded = decode_tcvn3(word) if encoding == "tcvn3" else decode_vni(word)
+    if decoded == word:
+        return -2 if word.isascii() and not _is_abbreviation(word) and not _is_syllable(word) else 0
+    if encoding == "vni" and word.lower() in _VNI_STOPWORDS:
+        return -1
+    if _is_syllable(word) and not _CAMEL_RE.search(word):
+        return 0  # already fine as Unicode ("Bình", "Thò"): no evidence either way
+    return 1 if _is_syllable(decoded) else -1
+
+
+def _score(text: str, encoding: str) -> int:
+    """Positive when the words changed by decoding turn into Vietnamese and outweigh the counter-evidence."""
     positive = negative = foreign = 0
     for word in _WORD_RE.findall(text):
-        decoded = decode(word)
-        if decoded == word:
-            if word.isascii() and not _is_abbreviation(word) and not _is_syllable(word):
-                foreign += 1
-            continue
-        if encoding == "vni" and word.lower() in _VNI_STOPWORDS:
-            negative += 1
-        elif _is_syllable(word):
-            continue  # already fine as Unicode ("Bình", "Thò"): no evidence either way
-        elif _is_syllable(decoded):
+        evidence = _word_evidence(word, encoding)
+        if evidence == 1:
             positive += 1
-        else:
+        elif evidence == -1:
             negative += 1
+        elif evidence == -2:
+            foreign += 1
     if positive == 0 or positive <= negative or positive < foreign:
         return 0
     return positive - negative
+
+
+_TCVN3_IMPOSSIBLE_RE = re.compile("[" + "".join(sorted(_TCVN3_IMPOSSIBLE)) + "]")
+_VNI_CANDIDATE_RE = re.compile("[" + "".join(sorted(_VNI_MODIFIERS | set("ôöñòæóîÔÖÑÒÆÓÎ"))) + "]")
 
 
 def detect_legacy(s: str | None) -> str | None:
     """'tcvn3', 'vni' or None (Unicode, ASCII, undecidable, None, garbage).
 
     Word-level evidence: a word counts for an encoding when it is not a Vietnamese syllable as it stands but
-    becomes one once decoded (`NguyÔn`, `Nguyeãn`). Text holding any Unicode-only Vietnamese letter (ă đ ơ ư,
-    U+1EA0–U+1EF9) or combining mark is never legacy; letters that TCVN3 never produces (à, Á …) rule TCVN3 out.
-    Plain ASCII, English and French text give None.
+    becomes one once decoded (`NguyÔn`, `Nguyeãn`); ties between the encodings are broken by bytes only one of
+    them produces. Text holding any Unicode-only Vietnamese letter (ă đ ơ ư, U+1EA0–U+1EF9) or a combining mark
+    is never legacy; letters that TCVN3 never produces (à, Á …) rule TCVN3 out. Plain ASCII, English and French
+    text give None. Undecidable on purpose: cells whose every changed word is also valid Unicode Vietnamese
+    ("Thò" = VNI "Thị", "Hoà An" = VNI "Hồ An") stay as they are.
     """
-    if not s or s.isascii() or _VIET_ONLY.search(s):
+    if not s or not isinstance(s, str) or s.isascii() or _VIET_ONLY.search(s):
         return None
     scores = {}
-    if not any(ch in _TCVN3_IMPOSSIBLE for ch in s):
-        scores["tcvn3"] = _score(s, decode_tcvn3, "tcvn3")
-    if any(ch in _VNI_MODIFIERS or ch in "ôöñòæóîÔÖÑÒÆÓÎ" for ch in s):
-        scores["vni"] = _score(s, decode_vni, "vni")
-    best = max(scores.items(), key=lambda kv: kv[1], default=(None, 0))
-    if best[1] <= 0 or list(scores.values()).count(best[1]) > 1:
+    if not _TCVN3_IMPOSSIBLE_RE.search(s):
+        scores["tcvn3"] = _score(s, "tcvn3")
+    if _VNI_CANDIDATE_RE.search(s):
+        scores["vni"] = _score(s, "vni")
+    best = max(scores.values(), default=0)
+    if best <= 0:
         return None
-    return best[0]
+    winners = [enc for enc, score in scores.items() if score == best]
+    if len(winners) == 2:  # same word evidence: count the bytes only one encoding produces
+        tcvn3, vni = len(_TCVN3_SIGNATURE_RE.findall(s)), len(_VNI_SIGNATURE_RE.findall(s))
+        winners = ["tcvn3"] if tcvn3 > vni else ["vni"] if vni > tcvn3 else []
+    return winners[0] if len(winners) == 1 else None
 
 
 def repair_legacy(s: str | None) -> tuple[str | None, str | None]:

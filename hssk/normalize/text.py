@@ -19,20 +19,18 @@ from hssk.normalize.legacy import repair_legacy
 
 __all__ = ["fix_text", "title_case", "tone_key", "ascii_key", "strip_accents", "is_blank"]
 
-# Invisible or exotic spaces seen in exports: NBSP, thin/figure spaces, ideographic space; zero-width ones vanish.
-_SPACES_RE = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-_SOFT_HYPHEN = {0xAD: None}
+# Zero-width characters vanish; every Unicode space (NBSP, thin, ideographic …) is collapsed by str.split().
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def is_blank(value) -> bool:
-    """None, NaN/NaT, or a string of only whitespace."""
+    """None, NaN/NaT/pd.NA, or a string of only whitespace (zero-width characters included)."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
     if isinstance(value, str):
-        return not value.translate(_ZERO_WIDTH).strip()
+        return not _ZERO_WIDTH_RE.sub("", value).strip()
+    if isinstance(value, float):
+        return math.isnan(value)
     if type(value).__name__ in ("NAType", "NaTType"):  # pandas missing values, without importing pandas
         return True
     try:  # numpy NaN of any width
@@ -46,16 +44,27 @@ def fix_text(value) -> str | None:
 
     None, NaN and whitespace-only → None. Non-strings are converted with `str()` (an int 12 → "12"; a float keeps
     its ".0": identifiers have their own functions). Never raises. A soft hyphen left after repair is removed
-    (it is invisible in Unicode text but breaks equality).
+    (it is invisible in Unicode text but breaks equality). Cached, so `tone_key(fix_text(x))` costs one repair.
     """
+    if isinstance(value, str):
+        return _fix_str(value)
     if is_blank(value):
         return None
-    text = value if isinstance(value, str) else str(value)
-    text = _SPACES_RE.sub(" ", text.translate(_ZERO_WIDTH)).strip()
-    if not text.isascii():
-        text, _ = repair_legacy(text)
-        text = unicodedata.normalize("NFC", text).translate(_SOFT_HYPHEN)
-        text = _SPACES_RE.sub(" ", text).strip()
+    return _fix_str(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _fix_str(text: str) -> str | None:
+    if text.isascii():
+        return " ".join(text.split()) or None
+    text = " ".join(_ZERO_WIDTH_RE.sub("", text).split())
+    if not text:
+        return None
+    text, _ = repair_legacy(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\xad" in text:
+        text = " ".join(text.replace("\xad", "").split())
     return text or None
 
 
@@ -87,7 +96,7 @@ def _split_tone(ch: str) -> tuple[str, str]:
 
 # Only syllables whose whole rhyme is oa/oe/uy (open) have two accepted tone positions; "qu" is an initial, so
 # quý/quỳ are single-vowel syllables and stay as they are.
-_OPEN_GLIDE_RE = re.compile(r"^(ngh|ng|nh|ch|gh|kh|ph|th|tr|[bcdđghklmnprstvx])?(oa|oe|uy)$")
+_OPEN_GLIDE_RE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|[bcdđghklmnprstvx])?(oa|oe|uy)$")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 

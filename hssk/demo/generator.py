@@ -1,0 +1,159 @@
+"""generate(): a seeded, realistic set of station exports (5 kinds) plus the truth to test the workbench with.
+
+    >>> from hssk.demo import generate
+    >>> made = generate(Path("data/demo"), residents=20000, seed=2026)
+    >>> made["files"]["hssk"]        # [.../hssk_xuat_phan1.xlsx, .../hssk_xuat_phan2.csv]
+    >>> made["truth_dir"]            # .../truth (README.md explains every file)
+
+Same arguments → same bytes. Each stage draws from its own random stream, so changing one stage does not
+reshuffle the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hssk.demo import corrupt as C
+from hssk.demo import hssk_export, tables, truth, writers
+from hssk.demo.frames import frame
+from hssk.demo.health import person_health
+from hssk.demo.layouts import Layout, layouts
+from hssk.demo.population import build_population
+from hssk.demo.quality import village_qualities
+from hssk.demo.readme import readme_text
+from hssk.demo.sources import villages as load_villages
+
+STAGES = ("villages", "population", "health", "hssk", "deaths", "insurance", "care")
+
+
+def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: str = "mixed",
+             today: dt.date = dt.date(2026, 11, 25)) -> dict:
+    """Write the demo files into `out_dir` and the truth into `out_dir/truth`.
+
+    Returns {"files": {kind: [paths]}, "truth_dir": Path}. fmt="mixed" is the commune demo (xlsx with title rows,
+    numeric IDs, BOM/';' CSV, cp1258 CSV); fmt="csv" writes plain UTF-8 CSV only (for large benchmarks).
+    """
+    if residents < 50:
+        raise ValueError("Cần ít nhất 50 người dân để tạo dữ liệu mẫu.")
+    lay = layouts(fmt)
+    out_dir = Path(out_dir)
+    truth_dir = out_dir / "truth"
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    rngs = dict(zip(STAGES, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STAGES)))))
+
+    vs = load_villages()
+    qualities = village_qualities(rngs["villages"], len(vs))
+    weights = rngs["villages"].uniform(0.5, 1.5, size=len(vs))
+    people = build_population(rngs["population"], residents, round(0.02 * residents), vs, weights, today)
+    health = person_health(rngs["health"], people["sex"].to_numpy(), people["age"].to_numpy())
+
+    hssk_parts = lay["hssk"]
+    hssk_cells, rec = hssk_export.build(rngs["hssk"], people, health, vs, qualities, hssk_parts, today)
+    pop_cells, pop_rows = tables.population(people, vs)
+    death_cells, death_rows = tables.deaths(rngs["deaths"], people, vs, today)
+    ins_layout = lay["insurance"][0]
+    ins_cells, ins_rows = tables.insurance(rngs["insurance"], people, today, ins_layout)
+    care_cells, care_rows, care_events = tables.care(rngs["care"], people, health, residents, today)
+
+    files: dict[str, list[Path]] = {}
+    records: list[pd.DataFrame] = []
+    uid = people["person_uid"].to_numpy()
+
+    def emit(layout: Layout, cells: C.Cells, rows: np.ndarray, persons: np.ndarray, record_ids) -> None:
+        path = out_dir / layout.file_name
+        writers.write(path, layout, [cells.cols[f][rows] for f in layout.headers])
+        files.setdefault(layout.kind, []).append(path)
+        records.append(frame({
+            "source": layout.kind, "record_id": record_ids, "file": layout.file_name,
+            "row_number": np.arange(1, len(rows) + 1), "person_uid": uid[persons],
+        }))
+
+    everything = np.arange
+    emit(lay["population"][0], pop_cells, everything(pop_cells.n), pop_rows, pop_cells.cols["personal_id"])
+    part = rec["part"].to_numpy()
+    for k, layout in enumerate(hssk_parts):
+        rows = np.flatnonzero(part == k)
+        emit(layout, hssk_cells, rows, rec["person"].to_numpy()[rows], hssk_cells.cols["record_id"][rows])
+    emit(lay["deaths"][0], death_cells, everything(death_cells.n), death_rows,
+         np.arange(1, death_cells.n + 1).astype(str))
+    emit(ins_layout, ins_cells, everything(ins_cells.n), ins_rows, ins_cells.cols["insurance_no"])
+    emit(lay["care"][0], care_cells, everything(care_cells.n), care_rows, np.arange(1, care_cells.n + 1).astype(str))
+
+    _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, lay["deaths"][0], ins_cells,
+                 ins_layout, care_events, records, vs, qualities, lay, today, residents, seed, fmt)
+    return {"files": files, "truth_dir": truth_dir}
+
+
+def _iso_or_blank(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values).astype("datetime64[D]")
+    out = np.full(len(values), "", dtype=object)
+    ok = ~np.isnat(values)
+    if ok.any():
+        idx = pd.DatetimeIndex(values[ok])
+        out[ok] = C.iso(idx.year.to_numpy(), idx.month.to_numpy(), idx.day.to_numpy())
+    return out
+
+
+def _errors(source: str, cells: C.Cells, record_ids: np.ndarray, file_names: np.ndarray) -> pd.DataFrame:
+    frames = []
+    for rows, field, kind, error in cells.log:
+        truth_col = cells.truth.get(field)
+        frames.append(frame({
+            "_row": rows, "source": source, "record_id": record_ids[rows], "file": file_names[rows], "field": field,
+            "kind": kind, "error": error,
+            "true_value": truth_col[rows] if truth_col is not None else "",
+            "written_value": np.array([v if type(v) is str else C.cell_text(v) for v in cells.cols[field][rows]],
+                                      dtype=object),
+        }))
+    cols = ["_row", "source", "record_id", "file", "field", "kind", "error", "true_value", "written_value"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, death_layout, ins_cells, ins_layout,
+                 care_events, records, vs, qualities, lay, today, residents, seed, fmt) -> None:
+    hssk_files = np.array([p.file_name for p in hssk_parts], dtype=object)[rec["part"].to_numpy()]
+    errors = pd.concat([
+        _errors("hssk", hssk_cells, hssk_cells.cols["record_id"], hssk_files),
+        _errors("deaths", death_cells, np.arange(1, death_cells.n + 1).astype(str).astype(object),
+                np.full(death_cells.n, death_layout.file_name, dtype=object)),
+        _errors("insurance", ins_cells, ins_cells.cols["insurance_no"],
+                np.full(ins_cells.n, ins_layout.file_name, dtype=object)),
+    ], ignore_index=True)
+    # stable order: by source, then the record's row, then the order in which the changes were made
+    errors["_order"] = np.arange(len(errors))
+    errors = errors.sort_values(["source", "_row", "_order"], kind="stable").drop(columns=["_row", "_order"])
+    truth.write_table(truth_dir / "field_errors.csv", errors)
+
+    real_bad = np.zeros(hssk_cells.n, dtype=bool)
+    for rows, field, kind, _ in hssk_cells.log:
+        if kind == C.REAL and field in truth.ADMIN_FIELDS:
+            real_bad[rows] = True
+
+    truth.write_table(truth_dir / "records.csv", pd.concat(records, ignore_index=True))
+
+    n_rec = np.bincount(rec["person"].to_numpy(), minlength=len(people))
+    col = {c: people[c].to_numpy() for c in people.columns}
+    flag = np.array(["0", "1"], dtype=object)
+    persons = frame({
+        "person_uid": col["person_uid"], "on_register": flag[col["on_register"].astype(int)],
+        "status": col["status"], "register_status": col["register_status"],
+        "in_deaths_file": flag[col["in_deaths_file"].astype(int)], "death_date": _iso_or_blank(col["death_date"]),
+        "village": col["village"], "household_code": col["household_code"], "relation_to_head": col["relation"],
+        "full_name": col["full_name"], "sex": col["sex"], "birth_date": _iso_or_blank(col["birth_date"]),
+        "age": col["age"], "personal_id": col["personal_id"], "old_id": col["old_id"],
+        "social_insurance_no": col["social_insurance_no"], "insurance_card": col["insurance_card"],
+        "ethnicity": col["ethnicity"], "phone": col["phone"], "hard_case": col["hard_case"],
+        "hard_group": np.where(col["hard_group"] >= 0, col["hard_group"].astype(str), "").astype(object),
+        "n_hssk_records": n_rec,
+    })
+    truth.write_table(truth_dir / "persons.csv", persons)
+    truth.write_table(truth_dir / "village_quality.csv",
+                      pd.DataFrame([q.as_row(v.name) for v, q in zip(vs, qualities)]))
+    kpi = truth.kpi_truth(people, rec, real_bad, care_events, today, [v.name for v in vs])
+    kpi["generator"] = {"residents": residents, "seed": seed, "fmt": fmt}
+    truth.write_kpi(truth_dir / "kpi_truth.json", kpi)
+    (truth_dir / "README.md").write_text(readme_text(lay), encoding="utf-8")

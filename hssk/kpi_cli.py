@@ -1,0 +1,99 @@
+"""Sub-commands of `python -m hssk` for KPIs: kpi, worklist, report (added by hssk.cli via add_commands)."""
+
+from __future__ import annotations
+
+import json
+
+from hssk import worklists
+
+
+def cmd_kpi(args) -> int:
+    from hssk import kpi, progress
+    from hssk.cli import open_db
+
+    with open_db(args) as con:
+        result = kpi.compute(con, args.as_of)
+        if not args.no_snapshot:
+            kpi.ensure_schema(con)
+            progress.record_snapshot(con, result)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_summary(result))
+    return 0
+
+
+def format_summary(result: dict) -> str:
+    """A short Vietnamese table: the commune, then each village."""
+    def pct(value):
+        return "—" if value is None else f"{value:.1%}"
+
+    lines = [f"Chỉ tiêu tính đến ngày {result['as_of']}",
+             f"{'Thôn':<18} {'Dân số':>7} {'Có HSSK':>8} {'Độ phủ':>7} {'Hành chính':>11} {'Sức khỏe':>9} "
+             f"{'Trùng':>6} {'Đã mất':>7} {'Ngoài DS':>9}"]
+    rows = [("Toàn xã", result["overall"]), *result["villages"].items()]
+    for village, v in rows:
+        lines.append(f"{village[:18]:<18} {v['residents_alive']:>7} {v['with_record']:>8} {pct(v['coverage']):>7} "
+                     f"{pct(v['kpi_admin']):>11} {pct(v['kpi_health']):>9} {v['duplicate_persons']:>6} "
+                     f"{v['deceased_with_record']:>7} {v['off_register_records']:>9}")
+    lines.append("Mục tiêu: hành chính ≥ 95%, sức khỏe ≥ 90%. In đầy đủ: thêm --json.")
+    return "\n".join(lines)
+
+
+def cmd_worklist(args) -> int:
+    from hssk.cli import open_db
+
+    with open_db(args, read_only=True) as con:
+        n = worklists.export(con, args.kind, args.out, village=args.village, as_of=args.as_of, mask_ids=args.mask)
+    print(f"Đã ghi {n:,} dòng vào {args.out}".replace(",", "."))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from hssk import report
+    from hssk.cli import open_db
+
+    with open_db(args, read_only=True) as con:
+        path = report.write_report(con, args.month, args.out, notes_path=args.notes)
+    print(f"Đã ghi báo cáo tháng {args.month} vào {path}")
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    from hssk.cli import add_db_option
+
+    p = subparsers.add_parser(
+        "kpi", help="tính các chỉ tiêu (toàn xã và theo thôn) và lưu một lần đo tiến độ",
+        description="Tính các chỉ tiêu của chiến dịch từ dữ liệu hiện tại: độ phủ HSSK, trùng lặp, người đã mất, "
+                    "hồ sơ ngoài danh sách dân cư, tỷ lệ thông tin hành chính (mục tiêu 95%) và sức khỏe "
+                    "(mục tiêu 90%). Mỗi lần chạy được lưu lại để theo dõi tiến độ.")
+    p.add_argument("--json", action="store_true", help="in kết quả dạng JSON (tỷ lệ từ 0 đến 1)")
+    p.add_argument("--as-of", metavar="NNNN-TT-NN", help="ngày tham chiếu (mặc định hôm nay)")
+    p.add_argument("--no-snapshot", action="store_true", help="không lưu lần đo này vào lịch sử tiến độ")
+    add_db_option(p)
+    p.set_defaults(func=cmd_kpi)
+
+    p = subparsers.add_parser(
+        "worklist", help="xuất danh sách việc cần làm theo thôn (.xlsx hoặc .csv)",
+        description="Danh sách: missing_record (chưa có HSSK), duplicates (HSSK trùng), deceased (đã mất còn "
+                    "HSSK), corrections (sửa thông tin hành chính), off_register (HSSK ngoài DS dân cư), "
+                    "health_missing (thiếu thông tin sức khỏe), all (tất cả, .xlsx), corrections_file (tệp sửa "
+                    "dữ liệu cho nền tảng HSSK, .csv hoặc .json).")
+    p.add_argument("--kind", required=True, choices=worklists.KINDS, help="loại danh sách")
+    p.add_argument("--village", help="chỉ một thôn (mặc định tất cả)")
+    p.add_argument("--out", required=True, metavar="TỆP", help="tệp .xlsx hoặc .csv (theo phần mở rộng)")
+    p.add_argument("--as-of", metavar="NNNN-TT-NN", help="ngày tham chiếu để tính tuổi (mặc định hôm nay)")
+    p.add_argument("--mask", action="store_true",
+                   help="che số định danh, số BHYT, số điện thoại (ví dụ 001******345)")
+    add_db_option(p)
+    p.set_defaults(func=cmd_worklist)
+
+    p = subparsers.add_parser(
+        "report", help="lập báo cáo tháng gửi CDC (.xlsx, sẵn sàng để in)",
+        description="Báo cáo tháng: chỉ tiêu so với mục tiêu, bảng theo thôn, thay đổi so với tháng trước, "
+                    "chất lượng dữ liệu, khó khăn và đề xuất (lấy từ data/report_notes.md), phần ký.")
+    p.add_argument("--month", required=True, metavar="NNNN-TT", help="tháng báo cáo, ví dụ 2026-03")
+    p.add_argument("--out", required=True, metavar="TỆP.xlsx", help="tệp .xlsx để ghi")
+    p.add_argument("--notes", metavar="TỆP.md", help="tệp ghi chú khó khăn, đề xuất (mặc định data/report_notes.md)")
+    add_db_option(p)
+    p.set_defaults(func=cmd_report)

@@ -1,0 +1,46 @@
+"""kpi_health case by case: which categories apply, what counts as filled."""
+
+from __future__ import annotations
+
+import pytest
+from test_kpi_data import AS_OF, FULL_HEALTH, single
+
+from hssk import kpi
+
+NO_REPRO = {**FULL_HEALTH, "reproductive_health": None}
+
+# (case, birth, sex, records (changes per record), complete) — reference date 2026-03-31
+CASES = [
+    ("man, four categories", "1980-01-01", "M", [NO_REPRO], True),
+    ("'Không' everywhere is filled", "1980-01-01", "M",
+     [dict.fromkeys(FULL_HEALTH, "Không")], True),
+    ("one category empty text", "1980-01-01", "M", [{**NO_REPRO, "vaccination": ""}], False),
+    ("one category blank spaces", "1980-01-01", "M", [{**NO_REPRO, "medical_history": "   "}], False),
+    ("one category NULL", "1980-01-01", "M", [{**NO_REPRO, "infectious_disease": None}], False),
+    ("categories split over two records", "1980-01-01", "M",
+     [{"chronic_disease": "Không", "vaccination": "Không"},
+      {"medical_history": "Không", "infectious_disease": "Không"}], True),
+    ("woman turning 15 on the reference date", "2011-03-31", "F", [NO_REPRO], False),
+    ("woman of 15 with reproductive health", "2011-03-31", "F", [FULL_HEALTH], True),
+    ("girl of 14 (15 tomorrow)", "2011-04-01", "F", [NO_REPRO], True),
+    ("woman of 49 (50 tomorrow)", "1976-04-01", "F", [NO_REPRO], False),
+    ("woman of 50", "1976-03-31", "F", [NO_REPRO], True),
+    ("man of 30 needs no reproductive health", "1996-01-01", "M", [NO_REPRO], True),
+    ("woman with birth year only (36)", "1990", "F", [NO_REPRO], False),
+    ("woman with unknown birth: not applicable", None, "F", [NO_REPRO], True),
+    ("no record", "1980-01-01", "M", [], False),
+]
+
+
+@pytest.mark.parametrize(("birth", "sex", "records", "complete"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_health_completeness(con, birth, sex, records, complete):
+    register = {} if birth else {"birth_date": None, "birth_year": None, "birth_precision": None, "birth_text": None}
+    single(con, register, records, birth=birth or "1990-05-10", sex=sex)
+    row = kpi.health(con, AS_OF).set_index("village").loc[""]
+    assert (row["kpi_health_count"], row["kpi_health"]) == ((1, 1.0) if complete else (0, 0.0))
+
+
+def test_the_register_sex_decides_not_the_record(con):
+    # the record says male, the register female of 30: reproductive health applies
+    single(con, {}, [{**NO_REPRO, "sex": "M"}], birth="1996-01-01", sex="F")
+    assert kpi.health(con, AS_OF).set_index("village").loc["", "kpi_health_count"] == 0

@@ -1,0 +1,91 @@
+"""parse_address, match_village, village_and_old_unit on old (3-level) and new (2-level) addresses."""
+
+import pytest
+
+from hssk.normalize.address import Address, match_village, parse_address, village_and_old_unit
+from hssk.normalize.legacy import encode_tcvn3
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Thôn Khoan Tế, xã Đa Tốn, huyện Gia Lâm, Hà Nội",
+         Address(village="Khoan Tế", commune="Đa Tốn", district="Gia Lâm", province="Hà Nội")),
+        ("Thôn Khoan Tế, Xã Bát Tràng, Gia Lâm",
+         Address(village="Khoan Tế", commune="Bát Tràng", district="Gia Lâm")),
+        ("Th. Giang Cao, X. Bát Tràng, H. Gia Lâm, TP. Hà Nội",
+         Address(village="Giang Cao", commune="Bát Tràng", district="Gia Lâm", province="Hà Nội")),
+        ("THON GIANG CAO XA BAT TRANG HUYEN GIA LAM HA NOI",
+         Address(village="GIANG CAO", commune="BAT TRANG", district="GIA LAM", province="HA NOI")),
+        ("Thôn Chử Xá xã Văn Đức huyện Gia Lâm thành phố Hà Nội",  # "Xá" in the name is no "xã"
+         Address(village="Chử Xá", commune="Văn Đức", district="Gia Lâm", province="Hà Nội")),
+        ("thon chu xa xa van duc huyen gia lam",
+         Address(village="chu xa", commune="van duc", district="gia lam")),
+        ("Số 12, ngõ 5, Tổ dân phố Cự Khối, phường Cự Khối, quận Long Biên, Hà Nội",
+         Address(house="Số 12, ngõ 5", village="Cự Khối", commune="Cự Khối", district="Long Biên", province="Hà Nội")),
+        ("TDP 5, P. Cự Khối, Q. Long Biên, HN",
+         Address(village="TDP 5", commune="Cự Khối", district="Long Biên", province="HN")),
+        ("Giang Cao, Bát Tràng, Gia Lâm, Hà Nội",
+         Address(village="Giang Cao", commune="Bát Tràng", district="Gia Lâm", province="Hà Nội")),
+        ("Hòa Bình, Văn Đức, Gia Lâm, Hà Nội",  # Hòa Bình is also a province: position decides
+         Address(village="Hòa Bình", commune="Văn Đức", district="Gia Lâm", province="Hà Nội")),
+        ("Khoan Tế Bát Tràng Gia Lâm Hà Nội",
+         Address(village="Khoan Tế", commune="Bát Tràng", district="Gia Lâm", province="Hà Nội")),
+        ("Xã Bát Tràng, TP Hà Nội", Address(commune="Bát Tràng", province="Hà Nội")),
+        ("Bát Tràng, Gia Lâm, Hà Nội", Address(commune="Bát Tràng", district="Gia Lâm", province="Hà Nội")),
+        ("Thôn 2, xã Kim Lan", Address(village="Thôn 2", commune="Kim Lan")),
+        ("Thôn Đông, Xuân Canh, Đông Anh, Hà Nội",
+         Address(village="Đông", commune="Xuân Canh", district="Đông Anh", province="Hà Nội")),
+        (encode_tcvn3("Thôn Giang Cao, xã Bát Tràng, huyện Gia Lâm, Hà Nội"),
+         Address(village="Giang Cao", commune="Bát Tràng", district="Gia Lâm", province="Hà Nội")),
+        ("???", Address()),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_address(text, expected):
+    assert parse_address(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Giang Cao", "Giang Cao"),
+        ("Thôn Giang Cao", "Giang Cao"),
+        ("THON GIANG CAO", "Giang Cao"),
+        ("giang cao", "Giang Cao"),
+        ("GC", "Giang Cao"),
+        ("Thôn Hoà Bình", "Hòa Bình"),  # tone placement
+        ("khoan te", "Khoan Tế"),
+        ("TDP Cự Khối", "Cự Khối"),
+        ("Thôn Giang Cao, xã Bát Tràng", "Giang Cao"),  # an address: its village part
+        ("Bát Tràng, Gia Lâm", None),  # the commune is not a village
+        ("Thôn Xa Lạ", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_match_village(text, expected):
+    assert match_village(text) == expected
+
+
+@pytest.mark.parametrize(
+    "village_cell, address, expected",
+    [
+        (None, "Thôn Khoan Tế, xã Đa Tốn, huyện Gia Lâm, Hà Nội", ("Khoan Tế", "Đa Tốn")),
+        ("Khoan Tế", "xã Đa Tốn, huyện Gia Lâm", ("Khoan Tế", "Đa Tốn")),
+        ("Thôn Giang Cao", None, ("Giang Cao", None)),
+        ("Giang Cao", "Thôn Khoan Tế, xã Đa Tốn", ("Giang Cao", "Đa Tốn")),  # the village column wins
+        ("không rõ", "Thôn Chử Xá, xã Văn Đức, Gia Lâm", ("Chử Xá", "Văn Đức")),
+        (None, "Thôn Giang Cao, xã Bát Tràng, huyện Gia Lâm", ("Giang Cao", "Bát Tràng")),
+        # new form: Khoan Tế (from Đa Tốn) under the new xã Bát Tràng names no old commune
+        (None, "Thôn Khoan Tế, Xã Bát Tràng, Gia Lâm", ("Khoan Tế", None)),
+        (None, "xã Kim Đức, huyện Gia Lâm", (None, "Kim Đức")),
+        (None, "TDP Cự Khối, P. Cự Khối, Q. Long Biên", ("Cự Khối", "Cự Khối")),
+        (None, "Thôn Đông, Xuân Canh, Đông Anh", (None, None)),
+        (None, None, (None, None)),
+        ("", "", (None, None)),
+    ],
+)
+def test_village_and_old_unit(village_cell, address, expected):
+    assert village_and_old_unit(village_cell, address) == expected

@@ -24,6 +24,7 @@ from hssk.queries import load_query, run_query
 OVERALL = ""
 FIELD_PREFIX = "field_"
 ADMIN_FIELDS_FILE = "hssk_admin_fields.csv"
+RATIO_DECIMALS = 6
 DEFAULT_STALE_DAYS = 365  # "sống": a record not updated for a year is no longer current [UNCONFIRMED rule]
 
 # (query, columns it contributes to the result), in the order the keys are printed.
@@ -208,10 +209,11 @@ def compute(con, as_of: date | str | None = None) -> dict:
     """{"as_of": "YYYY-MM-DD", "overall": {key: value}, "villages": {village: {key: value}}}.
 
     Keys: the core figures (CORE_KEYS), the four dimensions (dim_dung, dim_du, dim_sach, dim_song) and one
-    `field_<field>` completeness ratio per measurable admin field. Ratios are 0–1 (None when the denominator is 0);
-    counts are integers (0 for a village without any).
+    `field_<field>` completeness ratio per measurable admin field. Ratios are 0–1, rounded to 6 decimals (None when
+    the denominator is 0); counts are integers (0 for a village without any).
     """
     as_of = resolve_as_of(as_of)
+    field_list = admin_fields()
     frames = [
         (coverage(con, as_of), FIGURES[0][1]),
         (duplicates(con, as_of), FIGURES[1][1]),
@@ -219,10 +221,11 @@ def compute(con, as_of: date | str | None = None) -> dict:
         (off_register_records(con), FIGURES[3][1]),
         (admin(con, as_of), FIGURES[4][1]),
         (health(con, as_of), FIGURES[5][1]),
-        (dimensions(con, as_of), DIMENSION_KEYS),
+        (dimensions(con, as_of, fields=field_list), DIMENSION_KEYS),
     ]
-    fields = field_completeness(con)
-    field_keys = [FIELD_PREFIX + f for f in dict.fromkeys(fields["field"])]
+    fields = field_completeness(con, field_list)
+    measured = set(fields["field"])
+    field_keys = [FIELD_PREFIX + f for f in field_list["field"] if f in measured]  # in the file's order
 
     values: dict[str, dict[str, object]] = {}
     for frame, keys in frames:
@@ -232,9 +235,15 @@ def compute(con, as_of: date | str | None = None) -> dict:
         values.setdefault(row["village"], {})[FIELD_PREFIX + row["field"]] = _plain(row["filled_ratio"])
 
     all_keys = [*CORE_KEYS, *DIMENSION_KEYS, *field_keys]
-    complete = {village: {k: row.get(k, _empty(k)) for k in all_keys} for village, row in values.items()}
+    complete = {village: {k: _rounded(k, row.get(k, _empty(k))) for k in all_keys}
+                for village, row in values.items()}
     overall = complete.pop(OVERALL, {k: _empty(k) for k in all_keys})
     return {"as_of": as_of.isoformat(), "overall": overall, "villages": dict(sorted(complete.items()))}
+
+
+def _rounded(key: str, value):
+    """Ratios to 6 decimals: short enough to survive a spreadsheet unchanged (the report equals kpi --json)."""
+    return round(value, RATIO_DECIMALS) if value is not None and is_ratio(key) else value
 
 
 def _empty(key: str):

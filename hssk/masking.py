@@ -67,6 +67,12 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = series.map(mask_id, na_action="ignore").astype("object")
         elif series.dtype == object or pd.api.types.is_string_dtype(series):
             out[column] = series.map(mask_text, na_action="ignore")
-        elif pd.api.types.is_integer_dtype(series) and series.abs().max(skipna=True) >= 10**8:
+        elif pd.api.types.is_integer_dtype(series) and _largest(series) >= 10**8:
             out[column] = series.map(mask_text, na_action="ignore").astype("object")
     return out.rename(columns=lambda c: mask_text(c) if isinstance(c, str) else c)
+
+
+def _largest(series: pd.Series) -> int:
+    """The largest absolute value, 0 for an empty or all-missing column (nullable Int64 gives NA)."""
+    value = series.abs().max(skipna=True)
+    return 0 if pd.isna(value) else int(value)

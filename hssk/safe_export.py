@@ -85,7 +85,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def json_bytes(frame: pd.DataFrame) -> bytes:
     """A list of objects, one per row; text neutralised like every other export (the apostrophe is kept)."""
-    records = [{str(k): (_text(v) if isinstance(v, (date, datetime)) else v) for k, v in zip(frame.columns, row)}
+    records = [{neutralise(str(k)): (_text(v) if isinstance(v, (date, datetime)) else v) for k, v in zip(frame.columns, row)}
                for row in _rows(frame)]
     return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
 

@@ -90,7 +90,7 @@ def cached(func: Callable, *args, **kwargs):
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached_call(module: str, qualname: str, _db: str, args: tuple, kwargs: tuple):
+def _cached_call(module: str, qualname: str, db_file: str, args: tuple, kwargs: tuple):
     func = importlib.import_module(module)
     for part in qualname.split("."):
         func = getattr(func, part)

@@ -160,6 +160,12 @@ def test_mask_text_finds_identifiers_inside_text(text, masked):
     assert mask_text(text) == masked
 
 
+def test_mask_frame_accepts_empty_and_all_missing_nullable_columns():
+    frame = pd.DataFrame({"undoes": pd.array([None, None], dtype="Int64"), "n": pd.array([1, None], dtype="Int64")})
+    assert mask_frame(frame).equals(frame)
+    assert mask_frame(frame.iloc[:0]).empty
+
+
 def test_mask_frame_leaves_no_identifier_behind():
     frame = pd.DataFrame({
         "personal_id": ["001215000345", None],

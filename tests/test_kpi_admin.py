@@ -1,9 +1,10 @@
-"""kpi_admin case by case: one register person, records differing from the register in one way each."""
+"""kpi_admin case by case: one register person per case (each in its own village), its records differing from
+the register in one way each."""
 
 from __future__ import annotations
 
 import pytest
-from test_kpi_data import AS_OF, KT, birth_cols, single
+from test_kpi_data import AS_OF, KT, birth_cols, case_world, single
 
 from hssk import kpi
 
@@ -36,11 +37,24 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("register", "records", "agrees"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_admin_agreement(con, register, records, agrees):
-    single(con, register, records)
-    row = kpi.admin(con, AS_OF).set_index("village").loc[""]
+@pytest.fixture(scope="module")
+def admin_by_case():
+    con = case_world([(name, {"register": register, "records": records}) for name, register, records, _ in CASES])
+    frame = kpi.admin(con, AS_OF).set_index("village")
+    con.close()
+    return frame
+
+
+@pytest.mark.parametrize(("name", "agrees"), [(c[0], c[3]) for c in CASES], ids=[c[0] for c in CASES])
+def test_admin_agreement(admin_by_case, name, agrees):
+    row = admin_by_case.loc[name]
     assert (row["kpi_admin_count"], row["kpi_admin"]) == ((1, 1.0) if agrees else (0, 0.0))
+
+
+def test_overall_row_adds_up_the_cases(admin_by_case):
+    agreeing = sum(1 for c in CASES if c[3])
+    assert admin_by_case.loc["", "kpi_admin_count"] == agreeing
+    assert admin_by_case.loc["", "kpi_admin"] == pytest.approx(agreeing / len(CASES))
 
 
 def test_a_deceased_person_is_not_in_the_denominator(con):

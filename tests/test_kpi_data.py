@@ -165,18 +165,37 @@ def build_world(con) -> World:
     return w
 
 
-def single(con, register: dict | None = None, records: list[dict] = (), *, birth: str = "1990-05-10",
-           sex: str = "F", village: str = GC) -> World:
-    """One register person P001190000001 (a matching record is `record_like(reg, id, **changes)`) and its records:
-    each entry of `records` is a dict of changes applied to a copy of the register row."""
+def add_person(w: World, register: dict | None = None, records: list[dict] = (), *, pid: str = "001190000001",
+               birth: str = "1990-05-10", sex: str = "F", village: str = GC, record_prefix: str = "R") -> dict:
+    """One register person 'P' + pid and its HSSK records: each entry of `records` is a dict of changes applied to
+    a copy of the register row (so `{}` is a record that agrees on everything)."""
+    reg = person_row(pid, "Nguyễn Thị An", "nguyễn thị an", birth, sex, village)
+    reg.update(register or {})
+    w.add("population", 1, "P" + pid, **reg)
+    for i, changes in enumerate(records, 1):
+        w.add("hssk", 2, "P" + pid, **record_like(reg, f"{record_prefix}{i}", **changes))
+    return reg
+
+
+def single(con, register: dict | None = None, records: list[dict] = (), **kwargs) -> World:
+    """A database holding one register person (see add_person) and nothing else."""
     ensure_link_tables(con)
     w = World(con)
-    reg = person_row("001190000001", "Nguyễn Thị An", "nguyễn thị an", birth, sex, village)
-    reg.update(register or {})
-    w.add("population", 1, "P001190000001", **reg)
-    for i, changes in enumerate(records, 1):
-        w.add("hssk", 2, "P001190000001", **record_like(reg, f"R{i}", **changes))
+    add_person(w, register, records, **kwargs)
     return w
+
+
+def case_world(cases: list[tuple]) -> object:
+    """One database with one register person per case, each in its own village named after the case, so that a
+    table of cases is checked with one build: cases are (name, kwargs for add_person)."""
+    from hssk.db import connect
+
+    con = connect(":memory:")
+    ensure_link_tables(con)
+    w = World(con)
+    for i, (name, kwargs) in enumerate(cases, 1):
+        add_person(w, pid=f"0011900{i:05d}", village=name, record_prefix=f"C{i}R", **kwargs)
+    return con
 
 
 @pytest.fixture

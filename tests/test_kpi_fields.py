@@ -79,8 +79,8 @@ def test_dimensions_by_hand(shared_world):
     assert got[UNKNOWN] == pytest.approx((1, 0, 0, 0, 1))
 
 
-def test_stale_days_none_ignores_update_dates(shared_world):
-    assert dims(shared_world, stale_days=None)[""][4] == pytest.approx(7 / 11)  # default 365 from config
+def test_stale_days_sets_how_old_a_current_record_may_be(shared_world):
+    assert dims(shared_world)[""][4] == pytest.approx(7 / 11)  # default: 365 days
     assert dims(shared_world, stale_days=10_000)[""][4] == pytest.approx(8 / 11)  # H3A is current again
     assert dims(shared_world, stale_days=1)[""][4] == pytest.approx(2 / 11)  # only H11 and H12 (no date)
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from hssk.link.cluster import cluster
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hssk.link import cluster as clustering
+
+
+def cluster(roles, pairs, **kwargs) -> list[int]:
+    """The fast clustering, checked against the one-pair-at-a-time reference on every call."""
+    fast = clustering.cluster(roles, pairs, **kwargs).tolist()
+    assert fast == clustering.greedy(roles, pairs, **kwargs)
+    return fast
 
 
 def ranked(*pairs: tuple[int, int]) -> list[tuple[int, int, float]]:
@@ -91,3 +103,37 @@ def test_hssk_record_between_two_register_namesakes_waits_for_review():
     # a clear winner is linked
     labels = cluster(["P", "P", "H"], [(2, 0, 20.0), (2, 1, 13.0)])
     assert groups(labels) == {frozenset({0, 2}), frozenset({1})}
+
+
+@st.composite
+def graphs(draw):
+    n = draw(st.integers(1, 14))
+    roles = draw(st.lists(st.sampled_from("HHPA"), min_size=n, max_size=n))
+    node = st.integers(0, n - 1)
+    edges = draw(st.lists(st.tuples(node, node, st.sampled_from([5.0, 7.0, 9.0, 9.5, 12.0, 20.0])), max_size=25))
+    # no duplicate pairs, no self pairs, no two attaching records (the model never scores those)
+    seen, pairs = set(), []
+    for a, b, w in edges:
+        key = (min(a, b), max(a, b))
+        if a != b and key not in seen and not (roles[a] == roles[b] == "A"):
+            seen.add(key)
+            pairs.append((a, b, w))
+    pairs.sort(key=lambda p: -p[2])
+    decisions = st.lists(st.tuples(node, node).filter(lambda p: p[0] != p[1]), max_size=3)
+    return roles, pairs, draw(decisions), draw(decisions)
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_fast_clustering_equals_the_reference_rule(graph):
+    roles, pairs, accepts, rejects = graph
+    labels = cluster(roles, pairs, accepts=accepts, rejects=rejects)
+    registers = [labels[i] for i, role in enumerate(roles) if role == "P"]
+    assert len(registers) == len(set(registers)), "two register records in one person"
+    for a, b in rejects:
+        assert labels[a] != labels[b], "a rejected pair ended in one person"
+
+
+def test_arrays_are_accepted_as_pairs():
+    pairs = (np.array([0, 1]), np.array([1, 2]), np.array([30.0, 20.0]))
+    assert clustering.cluster(np.array([1, 0, 2], dtype=np.int8), pairs).tolist() == [0, 0, 0]

@@ -89,3 +89,11 @@ def test_match_village(text, expected):
 )
 def test_village_and_old_unit(village_cell, address, expected):
     assert village_and_old_unit(village_cell, address) == expected
+
+
+@pytest.mark.parametrize("address, expected", [
+    ("Xóm 3, Thôn Dương Đanh, xã Kiêu Kỵ, huyện Gia Lâm, Hà Nội", ("Dương Đanh", "Kiêu Kỵ")),
+    ("Xóm 5, Thôn Đào Xuyên, xã Bát Tràng, TP Hà Nội", ("Đào Xuyên", None)),
+])
+def test_hamlet_before_the_village_is_skipped(address, expected):
+    assert village_and_old_unit(None, address) == expected

@@ -89,8 +89,9 @@ def test_never_invents_precision(day, precision, data):
                                           f"{day.year}-{day.month:02d}", f"tháng {day.month} năm {day.year}"]))
         expected = PartialDate(day.year, day.month)
     else:
-        text = data.draw(st.sampled_from([f"{day.day:02d}/{day.month:02d}/{day.year}", f"{day.day}-{day.month}-{day.year}",
-                                          day.isoformat(), f"ngày {day.day} tháng {day.month} năm {day.year}"]))
+        text = data.draw(st.sampled_from([f"{day.day:02d}/{day.month:02d}/{day.year}",
+                                          f"{day.day}-{day.month}-{day.year}", day.isoformat(),
+                                          f"ngày {day.day} tháng {day.month} năm {day.year}"]))
         expected = PartialDate(day.year, day.month, day.day)
     parsed = parse_date(text)
     assert parsed == expected

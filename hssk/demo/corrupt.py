@@ -66,11 +66,19 @@ class Cells:
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows):
             return rows
-        col = self.cols[name]
-        old = col[rows]
+        old = self.cols[name][rows]
         new = np.empty(len(rows), dtype=object)
-        new[:] = [fn(v, int(i)) for v, i in zip(old, rows)]
-        changed = np.array([type(a) is not type(b) or a != b for a, b in zip(old, new)], dtype=bool)
+        new[:] = [fn(v, i) for v, i in zip(old.tolist(), rows.tolist())]
+        return self.put(name, rows, new, kind, error)
+
+    def put(self, name: str, rows: np.ndarray, values: np.ndarray, kind: str, error: str) -> np.ndarray:
+        """cols[name][rows] = values (vectorised); logs and returns the rows that actually changed."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return rows
+        col = self.cols[name]
+        new = np.asarray(values, dtype=object)
+        changed = np.asarray(col[rows] != new, dtype=bool)  # str vs int/datetime compares unequal
         rows = rows[changed]
         col[rows] = new[changed]
         self.log_rows(rows, name, kind, error)
@@ -84,7 +92,7 @@ class Cells:
 def choose(rng, n: int, options: list[tuple[str, np.ndarray | float]]) -> np.ndarray:
     """At most one option per row: option k with probability p_k (arrays allowed); '' for none."""
     u = rng.random(n)
-    out = np.full(n, "", dtype=object)
+    out = np.full(n, "", dtype="<U24")  # fixed-width text: comparisons stay vectorised
     lo = np.zeros(n)
     for name, p in options:
         hi = lo + np.broadcast_to(np.asarray(p, dtype=float), (n,))

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hssk.demo import corrupt as C
 from hssk.demo import hssk_export, tables, truth, writers
-from hssk.demo.frames import frame
+from hssk.demo.frames import arrow_text, frame
 from hssk.demo.health import person_health
 from hssk.demo.layouts import Layout, layouts
 from hssk.demo.population import build_population
@@ -60,16 +62,17 @@ def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: st
     care_cells, care_rows, care_events = tables.care(rngs["care"], people, health, residents, today)
 
     files: dict[str, list[Path]] = {}
-    records: list[pd.DataFrame] = []
-    uid = people["person_uid"].to_numpy()
+    records: list[pa.Table] = []
 
     def emit(layout: Layout, cells: C.Cells, rows: np.ndarray, persons: np.ndarray, record_ids) -> None:
         path = out_dir / layout.file_name
         writers.write(path, layout, [cells.cols[f][rows] for f in layout.headers])
         files.setdefault(layout.kind, []).append(path)
-        records.append(frame({
-            "source": layout.kind, "record_id": record_ids, "file": layout.file_name,
-            "row_number": np.arange(1, len(rows) + 1), "person_uid": uid[persons],
+        n = len(rows)
+        records.append(pa.table({
+            "source": pa.repeat(pa.scalar(layout.kind), n), "record_id": arrow_text(record_ids),
+            "file": pa.repeat(pa.scalar(layout.file_name), n), "row_number": arrow_text(np.arange(1, n + 1)),
+            "person_uid": person_uids(persons),
         }))
 
     everything = np.arange
@@ -86,6 +89,12 @@ def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: st
     _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, lay["deaths"][0], ins_cells,
                  ins_layout, care_events, records, vs, qualities, lay, today, residents, seed, fmt)
     return {"files": files, "truth_dir": truth_dir}
+
+
+def person_uids(rows: np.ndarray) -> pa.Array:
+    """'U0000001' … for person rows (the same text as people.person_uid, built in Arrow)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(rows, dtype=np.int64) + 1), pa.string()), 7, "0")
+    return pc.binary_join_element_wise(pa.scalar("U"), digits, "")
 
 
 def _iso_or_blank(values: np.ndarray) -> np.ndarray:
@@ -133,13 +142,14 @@ def _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, de
         if kind == C.REAL and field in truth.ADMIN_FIELDS:
             real_bad[rows] = True
 
-    truth.write_table(truth_dir / "records.csv", pd.concat(records, ignore_index=True))
+    all_records = pa.concat_tables(records)
+    truth.write_table(truth_dir / "records.csv", {c: all_records[c] for c in all_records.column_names})
 
     n_rec = np.bincount(rec["person"].to_numpy(), minlength=len(people))
     col = {c: people[c].to_numpy() for c in people.columns}
     flag = np.array(["0", "1"], dtype=object)
-    persons = frame({
-        "person_uid": col["person_uid"], "on_register": flag[col["on_register"].astype(int)],
+    persons = ({
+        "person_uid": person_uids(np.arange(len(people))), "on_register": flag[col["on_register"].astype(int)],
         "status": col["status"], "register_status": col["register_status"],
         "in_deaths_file": flag[col["in_deaths_file"].astype(int)], "death_date": _iso_or_blank(col["death_date"]),
         "village": col["village"], "household_code": col["household_code"], "relation_to_head": col["relation"],

@@ -16,7 +16,8 @@ from hssk.demo import corrupt as C
 from hssk.demo.health import CATEGORIES, reproductive_applies
 from hssk.demo.frames import frame, setcol
 from hssk.demo.layouts import Layout
-from hssk.demo.population import ROLE_CHILD, ROLE_HEAD, ROLE_SPOUSE, _unique_digits
+from hssk.demo.codes import unique_codes
+from hssk.demo.population import ROLE_CHILD, ROLE_HEAD, ROLE_SPOUSE
 from hssk.demo.quality import Quality, per_record
 from hssk.demo.sources import Village
 
@@ -88,7 +89,7 @@ def choose_holders(rng, people: pd.DataFrame, qualities: list[Quality]) -> pd.Da
     copies = has * (1 + dup * (1 + (rng.random(n) < 0.2)))
     person = np.repeat(np.arange(n), copies)
     copy = np.arange(len(person)) - np.repeat(np.cumsum(copies) - copies, copies)
-    record_id = _unique_digits(rng, len(person), 9, "HS")
+    record_id = unique_codes(rng, len(person), 9, 9, 0, literal="HS")
     order = np.argsort(record_id.astype(str), kind="stable")  # the export is sorted by Mã HSSK
     rec = frame({"person": person[order], "copy": copy[order], "n_copies": copies[person][order],
                  "record_id": record_id[order]})
@@ -106,7 +107,7 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
     older = (rec["copy"].to_numpy() > 0).astype(float)
     scale = per_record(qualities, "error_scale", vi)
     part = rec["part"].to_numpy()
-    excel = np.array([parts[k].ext == "xlsx" for k in part], dtype=bool)
+    excel = np.array([layout.ext == "xlsx" for layout in parts], dtype=bool)[part]
     csv_rows = ~excel
     age = people["age"].to_numpy()[p]
     sex = people["sex"].to_numpy()[p]
@@ -230,7 +231,7 @@ def _ethnicity(cells: C.Cells, rng, code, scale, older, part, parts) -> None:
 
     groups = {c: (name, variants) for c, name, variants in ethnic_groups()}
     R = cells.n
-    as_name = np.array([parts[k].ethnicity_as == "name" for k in part], dtype=bool)
+    as_name = np.array([layout.ethnicity_as == "name" for layout in parts], dtype=bool)[part]
     names = np.array([groups[c][0] for c in code], dtype=object)
     cells.set("ethnicity", np.where(as_name, names, code), code)
     r = C.BASE_RATES
@@ -271,9 +272,7 @@ def _village_address(cells: C.Cells, rng, detail, vi, villages, qualities, scale
                               ("short", r["address_short"] * scale)])
     for s, err in (("old", "old_address"), ("short", "old_address_short")):
         rows = C.rows_of(style, s)
-        restyled = np.empty(R, dtype=object)
-        restyled[rows] = addresses(detail[rows], written_v[rows], villages, s)
-        cells.apply("address", rows, lambda val, i: restyled[i], C.COSMETIC, err)
+        cells.put("address", rows, addresses(detail[rows], written_v[rows], villages, s), C.COSMETIC, err)
     blank = rng.random(R) < per_record(qualities, "blank_village", vi) + 0.2 * older
     cells.apply("village", np.flatnonzero(blank), lambda val, i: "", C.COSMETIC, "village_blank")
     alias = np.flatnonzero(~blank & (rng.random(R) < r["village_alias"] * scale))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hssk.demo import names as nm
+from hssk.demo.codes import duplicated, unique_codes
 from hssk.demo.frames import frame, objectify, setcol
 from hssk.demo.sources import Village
 
@@ -79,9 +80,21 @@ def _middle_names(rng, sex: np.ndarray, birth_year: np.ndarray) -> np.ndarray:
     return out
 
 
-def _given_names(rng, sex: np.ndarray) -> np.ndarray:
+GIVEN_ALL = np.array([g for g, _ in nm.GIVEN_MALE + nm.GIVEN_FEMALE], dtype=object)
+
+
+def _given_index(rng, sex: np.ndarray) -> np.ndarray:
+    """Indices into GIVEN_ALL (male pool first, then female)."""
     n = len(sex)
-    return np.where(sex == "M", _sample(rng, nm.GIVEN_MALE, n), _sample(rng, nm.GIVEN_FEMALE, n)).astype(object)
+    _, pm = nm.pool(nm.GIVEN_MALE)
+    _, pf = nm.pool(nm.GIVEN_FEMALE)
+    male = rng.choice(len(pm), size=n, p=pm)
+    female = len(pm) + rng.choice(len(pf), size=n, p=pf)
+    return np.where(sex == "M", male, female)
+
+
+def _given_names(rng, sex: np.ndarray) -> np.ndarray:
+    return GIVEN_ALL[_given_index(rng, sex)]
 
 
 def _people(rng, sizes, hh_villages, today: date, hh_offset: int) -> pd.DataFrame:
@@ -139,13 +152,14 @@ def _people(rng, sizes, hh_villages, today: date, hh_offset: int) -> pd.DataFram
 
     birth_year = pd.DatetimeIndex(birth).year.to_numpy()
     middle = _middle_names(rng, sex, birth_year)
-    given = _given_names(rng, sex)
+    given_idx = _given_index(rng, sex)
     # no two members of one household share a given name
-    for _ in range(20):
-        dup = pd.DataFrame({"h": hh, "g": pd.Series(given, dtype=object)}).duplicated().to_numpy()
+    for _ in range(30):
+        dup = duplicated(hh.astype(np.int64) * 1000 + given_idx)
         if not dup.any():
             break
-        given[dup] = _given_names(rng, sex[dup])
+        given_idx[dup] = _given_index(rng, sex[dup])
+    given = GIVEN_ALL[given_idx]
 
     relation = np.select(
         [role == ROLE_HEAD, role == ROLE_SPOUSE, role == ROLE_CHILD, role == ROLE_GRANDCHILD],
@@ -172,7 +186,7 @@ def _household_attributes(rng, df: pd.DataFrame, villages: list[Village]) -> Non
     setcol(df, "ethnicity", ethnic[hh])
     setcol(df, "religion", religion[hh])
     setcol(df, "address_detail", detail[hh])
-    setcol(df, "household_code", _unique_digits(rng, H, 7, "0158")[hh])
+    setcol(df, "household_code", unique_codes(rng, H, 7, 7, 0, literal="0158")[hh])
 
 
 def _occupation(rng, age: np.ndarray) -> np.ndarray:
@@ -183,50 +197,28 @@ def _occupation(rng, age: np.ndarray) -> np.ndarray:
     return np.select([age < 6, age < 18, age < 23, age < 60], ["", "Học sinh", student, work], default=old).astype(object)
 
 
-def _unique_digits(rng, n: int, width: int, prefix: np.ndarray | str, taken: set | None = None) -> np.ndarray:
-    """n distinct strings prefix + `width` random digits (distinct over the whole result)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    prefix = np.broadcast_to(np.asarray(prefix, dtype=object), (n,))
-    out = np.empty(n, dtype=object)
-    todo = np.arange(n)
-    for _ in range(50):
-        if len(todo) == 0:
-            break
-        tail = pc.utf8_lpad(pc.cast(pa.array(rng.integers(0, 10**width, size=len(todo))), pa.string()), width, "0")
-        joined = pc.binary_join_element_wise(pa.array(prefix[todo], type=pa.string()), tail, "")
-        out[todo] = joined.to_numpy(zero_copy_only=False)
-        s = pd.Series(out, dtype=object)
-        dup = s.duplicated(keep="first").to_numpy()
-        if taken:
-            dup |= s.isin(taken).to_numpy()
-        todo = np.flatnonzero(dup)
-    return out
-
-
 def personal_ids(rng, birth: np.ndarray, sex: np.ndarray, province: np.ndarray) -> np.ndarray:
     """CCCD/số định danh per domain.md §2.2: province (3) + century/sex (1) + year (2) + 6 random digits."""
     year = pd.DatetimeIndex(birth).year.to_numpy()
     century = (year // 100 - 19) * 2 + (sex == "F").astype(int)
-    prefix = (province.astype(object) + century.astype(str).astype(object)
-              + np.char.zfill((year % 100).astype(str), 2).astype(object))
-    return _unique_digits(rng, len(birth), 6, prefix)
+    prefix = np.asarray(province, dtype=np.int64) * 1000 + century * 100 + year % 100
+    return unique_codes(rng, len(birth), 6, 12, prefix)
 
 
 def _identifiers(rng, df: pd.DataFrame, today: date) -> None:
     n = len(df)
     role = df["role"].to_numpy()
     local_p = np.select([role == ROLE_SPOUSE, role == ROLE_PARENT], [0.7, 0.6], default=0.92)
-    province = np.where(rng.random(n) < local_p, "001", rng.choice(NEIGHBOUR_PROVINCES, size=n)).astype(object)
+    neighbours = np.array([int(p) for p in NEIGHBOUR_PROVINCES], dtype=np.int64)
+    province = np.where(rng.random(n) < local_p, 1, rng.choice(neighbours, size=n))
     setcol(df, "personal_id", personal_ids(rng, df["birth_date"].to_numpy(), df["sex"].to_numpy(), province))
     age = df["age"].to_numpy()
     has_cmnd = (age >= 20) & (rng.random(n) < 0.5)
-    cmnd = _unique_digits(rng, n, 7, "01")
+    cmnd = unique_codes(rng, n, 7, 7, 0, literal="01")
     setcol(df, "old_id", np.where(has_cmnd, cmnd, "").astype(object))
     # mã số BHXH: 2-digit province + 8 digits; the 15-char card adds group, benefit level and "01"
-    bhxh_prov = np.array([p[1:] for p in province], dtype=object)
-    setcol(df, "social_insurance_no", _unique_digits(rng, n, 8, bhxh_prov))
+    bhxh = unique_codes(rng, n, 8, 10, province % 100)
+    setcol(df, "social_insurance_no", bhxh)
     u = rng.random(n)
     group = np.select(
         [age < 6, age < 18, (age < 23) & (u < 0.4), (age >= 75) & (u < 0.5), (age >= 60) & (u < 0.6),
@@ -234,9 +226,10 @@ def _identifiers(rng, df: pd.DataFrame, today: date) -> None:
         ["TE1", "HS4", "SV4", "LH2", "HT3", "HN2", "CN2"],
         default=np.where(u < 0.45, "DN4", np.where(u < 0.6, "HC4", "GD4")),
     ).astype(object)
-    setcol(df, "insurance_card", group + "01" + df["social_insurance_no"].to_numpy())
+    setcol(df, "insurance_card", group + "01" + bhxh)
     has_phone = (age >= 16) & (rng.random(n) < 0.85)
-    phone = _unique_digits(rng, n, 7, rng.choice(MOBILE_PREFIXES, size=n).astype(object))
+    mobile = np.array([int(p) for p in MOBILE_PREFIXES], dtype=np.int64)
+    phone = unique_codes(rng, n, 7, 10, rng.choice(mobile, size=n))
     setcol(df, "phone", np.where(has_phone, phone, "").astype(object))
 
 

@@ -11,25 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from hssk.demo.frames import write_arrow_csv
 from hssk.demo.health import CATEGORIES, reproductive_applies
 
 ADMIN_FIELDS = ("full_name", "birth_date", "sex", "personal_id", "ethnicity", "village")
 TRUTH_FILES = ("records.csv", "persons.csv", "field_errors.csv", "village_quality.csv", "kpi_truth.json", "README.md")
 
 
-def write_table(path: Path, df: pd.DataFrame) -> None:
-    """CSV, UTF-8, every value as text (fast for millions of rows)."""
-    arrays = {}
-    for c in df.columns:
-        values = df[c].to_numpy()
-        try:
-            arrays[c] = pa.array(values, type=pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays[c] = pa.array(["" if v is None else str(v) for v in values.tolist()], type=pa.string())
-    pacsv.write_csv(pa.table(arrays), path, pacsv.WriteOptions(quoting_style="needed"))
+def write_table(path: Path, table: pd.DataFrame | dict) -> None:
+    """CSV, UTF-8, header row, every value as text, empty cells for none (fast for millions of rows)."""
+    columns = {c: table[c].to_numpy() for c in table.columns} if isinstance(table, pd.DataFrame) else table
+    write_arrow_csv(path, columns)
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hssk.demo.frames import write_arrow_csv
 from hssk.demo.layouts import ID_FIELDS, Layout
 
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -58,19 +59,7 @@ def write_csv(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
 
 
 def _write_csv_arrow(path: Path, headers: list[str], columns: list[np.ndarray]) -> None:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    arrays = []
-    for col in columns:
-        try:
-            arrays.append(pa.array(col, type=pa.string()))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays.append(pa.array(_as_text(col), type=pa.string()))
-    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(headers))])
-    with open(path, "wb") as fh:  # header written by hand: Arrow would quote it too
-        fh.write((",".join(headers) + "\n").encode("utf-8"))
-        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    write_arrow_csv(path, {f"c{i}": c for i, c in enumerate(columns)}, header=headers)
 
 
 def _as_text(col: np.ndarray) -> list:

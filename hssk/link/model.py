@@ -30,14 +30,23 @@ _ID_RULES = [
 ]
 
 # Fuzzy blocking: a record with a mistyped or missing ID is still compared when its name and
-# birth data agree partly. Every rule pairs two equalities so a block never grows quadratically
-# with the population (a date of birth alone would at a million records).
+# birth data agree partly. Each rule joins on several equalities so a block stays small even with
+# a third of people called Nguyễn and a few hundred given names; the conditions after the
+# equalities only drop pairs from the join, they do not widen it.
+_NAME = "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii"
 _FUZZY_RULES = [
-    "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.birth_year = r.birth_year",
-    "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii",
+    # a day typo, or a date known to the month only
+    f"{_NAME} and l.birth_year = r.birth_year and l.birth_month = r.birth_month",
+    # a date known to the year only, or day and month swapped
+    f"{_NAME} and l.birth_year = r.birth_year and (l.birth_month is null or r.birth_month is null "
+    "or (l.birth_month = r.birth_day and l.birth_day = r.birth_month))",
+    # a year typo (HSSK against the register: both carry the village)
+    f"{_NAME} and l.birth_month = r.birth_month and l.birth_day = r.birth_day and l.village = r.village",
+    # a given-name typo or variant; a family-name typo
+    "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii and l.sex = r.sex",
     "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii",
-    "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.village = r.village",
-    # birth date missing or wrong and no ID: the household or the phone still finds the register record
+    # no birth date at all: the village, the household or the phone finds the other record
+    f"{_NAME} and l.village = r.village and (l.birth_year is null or r.birth_year is null)",
     "l.given_ascii = r.given_ascii and l.household_code = r.household_code",
     "l.given_ascii = r.given_ascii and l.phone = r.phone",
 ]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from hssk.link import cluster as clustering
 from hssk.queries import load_query
@@ -99,21 +101,21 @@ def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float) -> dict:
     Writes persons, person_records and person_events in one transaction; returns counts.
     """
     con.execute(_NODES_SQL.format(link_input=load_query("link_input")))
-    roles = [row[0] for row in con.execute("select role from _link_nodes order by node").fetchall()]
-    params = {"run_id": run_id, "upper": upper}
-    pairs = con.execute(_EDGES_SQL, params).fetchall()
+    roles = con.execute(
+        "select case role when 'H' then 0 when 'P' then 1 else 2 end::tinyint as code from _link_nodes order by node"
+    ).fetchnumpy()["code"]
+    edges = con.execute(_EDGES_SQL, {"run_id": run_id, "upper": upper}).fetchnumpy()
     accepts = con.execute(_DECISIONS_SQL, {"action": "accept"}).fetchall()
     rejects = con.execute(_DECISIONS_SQL, {"action": "reject"}).fetchall()
 
-    labels = clustering.cluster(roles, pairs, accepts=accepts, rejects=rejects)
-    con.execute("create or replace temp table _link_labels (node integer, cluster integer)")
-    if labels:
-        import pyarrow as pa
-
-        label_table = pa.table({"node": pa.array(range(len(labels)), pa.int32()), "cluster": pa.array(labels, pa.int32())})
-        con.register("_link_labels_arrow", label_table)
-        con.execute("insert into _link_labels select * from _link_labels_arrow")
-        con.unregister("_link_labels_arrow")
+    labels = clustering.cluster(np.asarray(roles), (np.asarray(edges["a"]), np.asarray(edges["b"]),
+                                                    np.asarray(edges["weight"])),
+                                accepts=accepts, rejects=rejects)
+    label_table = pa.table({"node": pa.array(np.arange(len(labels), dtype=np.int32)),
+                            "cluster": pa.array(labels.astype(np.int32))})
+    con.register("_link_labels_arrow", label_table)
+    con.execute("create or replace temp table _link_labels as select * from _link_labels_arrow")
+    con.unregister("_link_labels_arrow")
     con.execute("""
         create or replace temp table _link_assigned as
         select n.*, l.cluster from _link_nodes as n join _link_labels as l using (node)""")
@@ -159,8 +161,6 @@ def _name_clusters(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 
 def _bulk_insert_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> None:
-    import pyarrow as pa
-
     items = sorted(names.items())
     table = pa.table({"cluster": pa.array([k for k, _ in items], pa.int32()), "person_id": [v for _, v in items]})
     con.register("_link_names_arrow", table)

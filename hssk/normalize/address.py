@@ -153,6 +153,8 @@ def _peel(level: str | None, name: str) -> list[tuple[str | None, str]]:
     while changed:
         changed = False
         key = ascii_key(name) or ""
+        if len(key) != len(name):  # stray combining marks: positions would not line up
+            break
         for coarser in ("province", "district", "commune"):
             if LEVELS.index(coarser) <= rank or any(lvl == coarser for lvl, _ in tail):
                 continue
@@ -301,8 +303,10 @@ def village_and_old_unit(village_cell, address) -> tuple[str | None, str | None]
     """
     village = match_village(village_cell) if fix_text(village_cell) else None
     parsed = parse_address(address)
-    if village is None and parsed is not None:
-        village = _match_exact(parsed.village) if parsed.village else None
+    if village is None and parsed is not None and parsed.village:
+        # "Xóm 3, Thôn Dương Đanh": a hamlet before the village; try the whole part, then each piece.
+        pieces = [parsed.village, *reversed(parsed.village.split(","))]
+        village = next((found for piece in pieces if (found := _match_exact(piece.strip()))), None)
     old_unit = None
     if parsed is not None and parsed.commune:
         key = ascii_key(parsed.commune)

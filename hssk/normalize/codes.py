@@ -7,7 +7,6 @@ repaired text, so TCVN3/VNI cells work too. Lookups built from the reference tab
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
@@ -28,7 +27,7 @@ _PUNCT_RE = re.compile(r"[\s\-'’`.,_/()]+")
 
 def _compact(value) -> str | None:
     """Accent-free lower-case key without spaces or punctuation ("Khơ-me" → "khome")."""
-    if isinstance(value, float) and not math.isnan(value) and value == int(value):
+    if isinstance(value, float) and value.is_integer():
         value = int(value)  # 1.0 from Excel → "1"
     key = ascii_key(value)
     return _PUNCT_RE.sub("", key) if key else None

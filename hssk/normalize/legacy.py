@@ -17,7 +17,10 @@ Capitals (be precise, the encodings differ):
   capitalisation of names is the caller's job (`hssk.normalize.text.title_case`).
 
 Characters outside the Vietnamese alphabet that collide with codes (e.g. `ü`, `ß`) are passed through by the
-encoders and are not guaranteed to round-trip.
+encoders and are not guaranteed to round-trip. The four codecs return None and any other non-string unchanged.
+
+These functions work on text cells. Decoding a file's bytes (UTF-8, UTF-8-BOM, cp1258) is the reader's job;
+a cell read from a cp1258 file is NFD-like Unicode, which `hssk.normalize.text.fix_text` turns into NFC.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ _TCVN3_CODES: dict[int, str] = {
     0xF5: "ừ", 0xF6: "ử", 0xF7: "ữ", 0xF8: "ứ", 0xF9: "ự",
     0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
 }
-_TCVN3_DECODE = {code: uni for code, uni in _TCVN3_CODES.items()}
+_TCVN3_DECODE = dict(_TCVN3_CODES)  # str.translate table: code point → letter
 _TCVN3_ENCODE: dict[int, str] = {ord(uni): chr(code) for code, uni in _TCVN3_CODES.items()}
 for _code, _uni in _TCVN3_CODES.items():
     _upper = _uni.upper()
@@ -114,15 +117,15 @@ def encode_tcvn3(s: str | None) -> str | None:
     Accented capitals other than Ă Â Ê Ô Ơ Ư Đ get their lower-case code (module docstring). Other characters,
     ASCII included, pass unchanged.
     """
-    if s is None:
-        return None
+    if not isinstance(s, str):
+        return s
     return unicodedata.normalize("NFC", s).translate(_TCVN3_ENCODE)
 
 
 def encode_vni(s: str | None) -> str | None:
     """NFC Unicode → VNI-Windows mojibake (`Nguyễn Văn An` → `Nguyeãn Vaên An`). None → None."""
-    if s is None:
-        return None
+    if not isinstance(s, str):
+        return s
     return unicodedata.normalize("NFC", s).translate(_VNI_ENCODE)
 
 
@@ -150,8 +153,8 @@ def decode_tcvn3(s: str | None) -> str | None:
     Every TCVN3 code is converted, whatever the text is, so call it on text known (or detected) to be TCVN3.
     Upper-casing of words typed in the capitals font: see the module docstring.
     """
-    if s is None:
-        return None
+    if not isinstance(s, str):
+        return s
     decoded = s.translate(_TCVN3_DECODE)
     if not any(ch in _TCVN3_LOWER_CODES for ch in s):
         return decoded
@@ -177,8 +180,8 @@ def decode_vni(s: str | None) -> str | None:
     Longest match first: `oâ` is ô, a lone `ô` is ơ, `ôù` is ớ. A modifier byte with no base vowel before it is
     left as it is. Call it on text known (or detected) to be VNI.
     """
-    if s is None:
-        return None
+    if not isinstance(s, str):
+        return s
     return _VNI_DECODE_RE.sub(lambda m: _VNI_DECODE[m.group()], s)
 
 
@@ -248,10 +251,9 @@ def _is_syllable(word: str) -> bool:
 _VIET_ONLY = re.compile(r"[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0"
                         r"\u1ea0-\u1ef9\u0300-\u0309\u0323]")
 _TCVN3_IMPOSSIBLE = frozenset("ÀÁÂÃÄÅÍÙÚÛàðÿ")
-# Bytes typical of one encoding only: TCVN3 codes below 0xC0 (never letters in Western text) and VNI's
-# vowel + modifier pairs and đ.
+# TCVN3 codes below 0xC0: VNI never produces them (the bytes VNI alone uses, À Á Â Ù à …, already rule TCVN3
+# out), so they settle a tie.
 _TCVN3_SIGNATURE_RE = re.compile(r"[\u00a1-\u00ae\u00b5-\u00be]")
-_VNI_SIGNATURE_RE = re.compile(r"[aeoAEO][âáàåãäÂÁÀÅÃÄ]|[aA][êéèúüëÊÉÈÚÜË]|[ôöÔÖ][ùøûõïÙØÛÕÏ]|[öÖñÑ]")
 # A capital right after a small letter ("NguyÔn", "ThÞ"): TCVN3 lower-case codes look like capitals.
 _CAMEL_RE = re.compile(r"[a-z][A-ZÀ-Þ]")
 # French words that happen to read as one valid VNI syllable ("où" → "ó").
@@ -304,11 +306,11 @@ def detect_legacy(s: str | None) -> str | None:
     """'tcvn3', 'vni' or None (Unicode, ASCII, undecidable, None, garbage).
 
     Word-level evidence: a word counts for an encoding when it is not a Vietnamese syllable as it stands but
-    becomes one once decoded (`NguyÔn`, `Nguyeãn`); ties between the encodings are broken by bytes only one of
-    them produces. Text holding any Unicode-only Vietnamese letter (ă đ ơ ư, U+1EA0–U+1EF9) or a combining mark
-    is never legacy; letters that TCVN3 never produces (à, Á …) rule TCVN3 out. Plain ASCII, English and French
-    text give None. Undecidable on purpose: cells whose every changed word is also valid Unicode Vietnamese
-    ("Thò" = VNI "Thị", "Hoà An" = VNI "Hồ An") stay as they are.
+    becomes one once decoded (`NguyÔn`, `Nguyeãn`); a tie goes to TCVN3 only when the text has a TCVN3 code
+    below 0xC0 (which VNI never produces), else None. Text holding any Unicode-only Vietnamese letter
+    (ă đ ơ ư, U+1EA0–U+1EF9) or a combining mark is never legacy; letters that TCVN3 never produces (à, Á …)
+    rule TCVN3 out. Plain ASCII, English and French text give None. Undecidable on purpose: cells whose every
+    changed word is also valid Unicode Vietnamese ("Thò" = VNI "Thị", "Hoà An" = VNI "Hồ An") stay as they are.
     """
     if not s or not isinstance(s, str) or s.isascii() or _VIET_ONLY.search(s):
         return None
@@ -321,14 +323,14 @@ def detect_legacy(s: str | None) -> str | None:
     if best <= 0:
         return None
     winners = [enc for enc, score in scores.items() if score == best]
-    if len(winners) == 2:  # same word evidence: count the bytes only one encoding produces
-        tcvn3, vni = len(_TCVN3_SIGNATURE_RE.findall(s)), len(_VNI_SIGNATURE_RE.findall(s))
-        winners = ["tcvn3"] if tcvn3 > vni else ["vni"] if vni > tcvn3 else []
+    if len(winners) == 2:  # same word evidence: TCVN3 only if it has bytes VNI never produces, else abstain
+        winners = ["tcvn3"] if _TCVN3_SIGNATURE_RE.search(s) else []
     return winners[0] if len(winners) == 1 else None
 
 
 def repair_legacy(s: str | None) -> tuple[str | None, str | None]:
-    """(text, encoding): the decoded text and 'tcvn3'/'vni' when `s` is detected as legacy, else (s, None)."""
+    """(text, encoding): the decoded text and 'tcvn3'/'vni' when `s` is detected as legacy (`detect_legacy`),
+    else (s, None) unchanged — also for None and non-strings. Blank-to-None is `fix_text`'s job."""
     encoding = detect_legacy(s)
     if encoding == "tcvn3":
         return decode_tcvn3(s), encoding

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from hssk import ui
+from hssk.errors import HsskError
 
 KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT", "care": "Khám chữa bệnh"}
 CODE_LABELS = {
@@ -17,6 +18,17 @@ CODE_LABELS = {
 
 con, user = ui.page("Chất lượng dữ liệu", "view_quality")
 ui.require_data(con)
+kpi = ui.backend("hssk.kpi")
+
+st.subheader("Tỷ lệ hồ sơ HSSK đã điền từng trường hành chính, theo thôn")
+try:
+    completeness = ui.cached(kpi.field_completeness)
+    field_labels = dict(zip(*[kpi.admin_fields()[c] for c in ("field", "label_vi")]))
+except HsskError as exc:
+    st.info(exc.message)
+else:
+    st.plotly_chart(ui.completeness_heatmap(completeness, field_labels), key="quality_heatmap")
+
 village = ui.village_filter(con)
 
 # Findings of the current snapshot only: an older batch's findings describe rows no longer in use.

@@ -17,6 +17,7 @@ FIELDS = {
     "father_name": "Họ tên bố", "status": "Tình trạng", "death_date": "Ngày mất", "event_date": "Ngày khám/tiêm",
     "event_description": "Nội dung",
 }
+SEX = {"M": "Nam", "F": "Nữ"}
 SKIPPED = "_review_skipped"
 
 con, user = ui.page("Đối soát / trùng lặp", "review_pairs")
@@ -41,7 +42,8 @@ def records(keys: list[str]) -> pd.DataFrame:
 
 
 def side_by_side(left: pd.Series, right: pd.Series) -> pd.DataFrame:
-    """One row per field that either record fills; `Khác` marks values that differ."""
+    """One row per field that either record fills; `Khác` marks values that differ (record ids of two
+    sources always differ, so they are never marked)."""
     rows = []
     for column, label in FIELDS.items():
         a, b = left.get(column), right.get(column)
@@ -49,8 +51,10 @@ def side_by_side(left: pd.Series, right: pd.Series) -> pd.DataFrame:
         b = None if pd.isna(b) else str(b)
         if a is None and b is None:
             continue
-        rows.append({"Trường": label, "Hồ sơ A": a or "", "Hồ sơ B": b or "",
-                     "Khác": bool(a and b and a.strip().lower() != b.strip().lower())})
+        if column == "sex":
+            a, b = SEX.get(a, a), SEX.get(b, b)
+        differs = column != "record_id" and bool(a and b and a.strip().lower() != b.strip().lower())
+        rows.append({"Trường": label, "Hồ sơ A": a or "", "Hồ sơ B": b or "", "Khác": differs})
     return pd.DataFrame(rows)
 
 
@@ -71,6 +75,12 @@ def decide(action: str, key_l: str, key_r: str, reason: str) -> None:
     ui.data_changed()
     ui.flash(f"Đã ghi quyết định số {decision_id}: {link.decisions.ACTION_LABELS[action]}.")
     st.rerun()
+
+
+def open_person(person_id: str) -> None:
+    """Put a person into the cluster view (runs before the next script run, so the text box takes it)."""
+    st.session_state["person_lookup"] = person_id
+    ui.flash("Mở nhóm hồ sơ ở thẻ «Xem một người (nhóm hồ sơ)».")
 
 
 tab_queue, tab_person, tab_decisions = st.tabs(["Hàng chờ đối soát", "Xem một người (nhóm hồ sơ)",
@@ -100,10 +110,14 @@ with tab_queue:
             both = records([key_l, key_r])
             left, right = both.loc[key_l], both.loc[key_r]
             c1, c2 = st.columns(2)
-            c1.markdown(f"**A — {KIND_LABELS.get(pair['kind_l'], pair['kind_l'])}**  \nngười {pair['person_id_l']}")
-            c2.markdown(f"**B — {KIND_LABELS.get(pair['kind_r'], pair['kind_r'])}**  \nngười {pair['person_id_r']}")
+            for column, side, kind, person in ((c1, "A", pair["kind_l"], pair["person_id_l"]),
+                                               (c2, "B", pair["kind_r"], pair["person_id_r"])):
+                column.markdown(f"**{side} — {KIND_LABELS.get(kind, kind)}**")
+                if isinstance(person, str):
+                    column.button(f"Xem nhóm hồ sơ của người {side}", key=f"open_person_{side}",
+                                  on_click=open_person, args=(person,), icon=":material/group:")
             table = ui.for_display(con, user, side_by_side(left, right), what=f"review:{key_l}|{key_r}")
-            st.dataframe(highlight(table), hide_index=True, key="pair_table",
+            st.dataframe(highlight(table), hide_index=True, key="pair_table", height=35 * (len(table) + 1) + 3,
                          column_config={"Khác": st.column_config.CheckboxColumn("Khác")})
             ui.waterfall_section(link, con, key_l, key_r)
 
@@ -118,8 +132,7 @@ with tab_queue:
                 st.rerun()
 
 with tab_person:
-    default = st.session_state.get("review_person", "")
-    person_id = st.text_input("Mã người (ví dụ P001… hoặc G…)", value=default, key="person_lookup").strip()
+    person_id = st.text_input("Mã người (ví dụ P001… hoặc G…)", key="person_lookup").strip()
     if person_id:
         current = link.resolve_person_id(con, person_id) or person_id
         if current != person_id:

@@ -83,7 +83,7 @@ def mapping_preview(paths: list[Path], kind: str) -> dict[str, str]:
         header = c1.text_input("Tên cột đúng như trong tệp", key="manual_header")
         field = c2.selectbox("Là trường", list(ALIASES[kind]), format_func=lambda f: field_label(kind, f),
                              key="manual_field")
-        if c3.button("Thêm") and header.strip():
+        if c3.button("Thêm", key="add_manual") and header.strip():
             st.session_state.setdefault("import_manual", {})[header.strip()] = field
             st.rerun()
     return overrides
@@ -112,7 +112,7 @@ if uploads:
     overrides = mapping_preview(paths, kind)
 
     st.subheader("2. Kiểm tra trước khi nhập")
-    if st.button("Kiểm tra", icon=":material/rule:"):
+    if st.button("Kiểm tra", icon=":material/rule:", key="check_import"):
         try:
             with st.spinner("Đang đọc và chuẩn hoá…"):
                 st.session_state["import_check"] = (kind, [p.name for p in paths], overrides,
@@ -131,7 +131,7 @@ if uploads:
 
         st.subheader("3. Nhập vào cơ sở dữ liệu")
         note = st.text_input("Ghi chú cho lô nhập (không bắt buộc)", key="import_note")
-        if st.button("Nhập", type="primary", icon=":material/database_upload:"):
+        if st.button("Nhập", type="primary", icon=":material/database_upload:", key="commit_import"):
             ui.require(con, user, "import_data")
             bar = st.progress(0.0, text="Bắt đầu…")
             try:
@@ -166,10 +166,30 @@ else:
             batch = last.iloc[0]
             confirm = st.checkbox(f"Tôi muốn hoàn tác lô số {batch.batch_id} ({KIND_LABELS.get(batch.kind)}, "
                                   f"{ui.fmt_int(batch.n_rows)} dòng)", key="undo_confirm")
-            if st.button("Hoàn tác lần nhập gần nhất", disabled=not confirm, icon=":material/undo:"):
+            if st.button("Hoàn tác lần nhập gần nhất", disabled=not confirm, icon=":material/undo:", key="undo_import"):
                 ui.require(con, user, "undo_import")
                 undone = undo_last_import(con)
                 audit.record(con, user.user_name, user.role, "undo_import", target=str(undone))
                 ui.data_changed()
                 ui.flash(f"Đã hoàn tác lô số {undone}. Hãy chạy lại ghép nối để cập nhật chỉ số.")
                 st.rerun()
+
+st.subheader("Ghép nối lại")
+st.caption("Sau khi nhập hoặc hoàn tác, hãy ghép nối lại để số người, hàng chờ đối soát và các chỉ tiêu "
+           "phản ánh dữ liệu mới. Các quyết định đối soát đã ghi vẫn được giữ nguyên.")
+if user.can("run_linkage") and st.button("Chạy ghép nối", icon=":material/hub:", key="run_linkage"):
+    ui.require(con, user, "run_linkage")
+    link = ui.backend("hssk.link")
+    bar = st.progress(0.0, text="Bắt đầu…")
+    try:
+        linked = link.run_linkage(con, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+    except HsskError as exc:
+        st.error(exc.message)
+    else:
+        audit.record(con, user.user_name, user.role, "link_run", target=str(linked.run_id),
+                     detail={"records": linked.n_records, "persons": linked.n_persons, "review": linked.n_review})
+        ui.data_changed()
+        st.success(f"Đã ghép nối {ui.fmt_int(linked.n_records)} hồ sơ thành {ui.fmt_int(linked.n_persons)} người; "
+                   f"{ui.fmt_int(linked.n_review)} cặp chờ đối soát.")
+elif not user.can("run_linkage"):
+    st.caption("Vai trò của bạn không chạy được ghép nối: hãy báo cán bộ phân tích hoặc trưởng trạm.")

@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "decision": "Quyết định đối soát",
     "import": "Nhập dữ liệu",
     "undo_import": "Hoàn tác lần nhập",
+    "link_run": "Chạy ghép nối",
     "user_created": "Tạo tài khoản",
     "user_changed": "Sửa tài khoản",
     "settings_changed": "Sửa cấu hình",

@@ -27,18 +27,19 @@ ADMIN_FIELDS_FILE = "hssk_admin_fields.csv"
 RATIO_DECIMALS = 6
 DEFAULT_STALE_DAYS = 365  # "sống": a record not updated for a year is no longer current [UNCONFIRMED rule]
 
-# (query, columns it contributes to the result), in the order the keys are printed.
-FIGURES: list[tuple[str, tuple[str, ...]]] = [
-    ("kpi_coverage", ("residents_alive", "with_record", "coverage", "missing_record")),
-    ("kpi_duplicates", ("duplicate_persons", "extra_records")),
-    ("kpi_deceased_with_record", ("deceased_with_record",)),
-    ("kpi_off_register_records", ("off_register_records",)),
-    ("kpi_admin", ("kpi_admin", "kpi_admin_count")),
-    ("kpi_health", ("kpi_health", "kpi_health_count")),
-]
-DIMENSION_KEYS = ("dim_dung", "dim_du", "dim_sach", "dim_song")
+# The keys each figure contributes to `compute`, in the order they are printed.
+FIGURE_KEYS: dict[str, tuple[str, ...]] = {
+    "coverage": ("residents_alive", "with_record", "coverage", "missing_record"),
+    "duplicates": ("duplicate_persons", "extra_records"),
+    "deceased_with_record": ("deceased_with_record",),
+    "off_register_records": ("off_register_records",),
+    "admin": ("kpi_admin", "kpi_admin_count"),
+    "health": ("kpi_health", "kpi_health_count"),
+    "dimensions": ("dim_dung", "dim_du", "dim_sach", "dim_song"),
+}
+DIMENSION_KEYS = FIGURE_KEYS["dimensions"]
+CORE_KEYS = tuple(key for name, keys in FIGURE_KEYS.items() if name != "dimensions" for key in keys)
 RATIO_KEYS = frozenset({"coverage", "kpi_admin", "kpi_health", *DIMENSION_KEYS})
-CORE_KEYS = tuple(key for _, keys in FIGURES for key in keys)
 
 
 # ---------------------------------------------------------------- set-up
@@ -93,7 +94,7 @@ def resolve_as_of(as_of: date | str | None) -> date:
 
 
 def run(con, name: str, **params) -> pd.DataFrame:
-    """Run a kpi_*/worklist_* query after creating the shared macros of queries/kpi_base.sql."""
+    """Run a kpi_*/worklist_* query once the shared tables and macros of queries/kpi_base.sql are ready."""
     prepare(con)
     return run_query(con, name, **params)
 
@@ -102,12 +103,13 @@ def run(con, name: str, **params) -> pd.DataFrame:
 
 
 def coverage(con, as_of: date | str | None = None) -> pd.DataFrame:
-    """Residents alive, with_record, missing_record and coverage = with_record / residents_alive, per village."""
+    """residents_alive (register people neither deceased nor moved away), with_record, missing_record and
+    coverage = with_record / residents_alive, per village."""
     return run(con, "kpi_coverage", as_of=resolve_as_of(as_of))
 
 
 def duplicates(con, as_of: date | str | None = None) -> pd.DataFrame:
-    """duplicate_persons (alive, ≥ 2 records) and extra_records (Σ records − 1 over them), per village."""
+    """duplicate_persons (residents alive with ≥ 2 records) and extra_records (Σ records − 1 over them)."""
     return run(con, "kpi_duplicates", as_of=resolve_as_of(as_of))
 
 
@@ -149,8 +151,8 @@ def dimensions(con, as_of: date | str | None = None, *, stale_days: int | None =
     if not names:
         raise HsskError("Danh sách trường hành chính không có trường bắt buộc nào đo được.", "no required field")
     return run(con, "kpi_dimensions", as_of=resolve_as_of(as_of),
-                stale_days=default_stale_days() if stale_days is None else stale_days,
-                required_names=names, required_columns=columns)
+               stale_days=default_stale_days() if stale_days is None else stale_days,
+               required_names=names, required_columns=columns)
 
 
 def findings(con) -> pd.DataFrame:
@@ -215,12 +217,12 @@ def compute(con, as_of: date | str | None = None) -> dict:
     as_of = resolve_as_of(as_of)
     field_list = admin_fields()
     frames = [
-        (coverage(con, as_of), FIGURES[0][1]),
-        (duplicates(con, as_of), FIGURES[1][1]),
-        (deceased_with_record(con, as_of), FIGURES[2][1]),
-        (off_register_records(con), FIGURES[3][1]),
-        (admin(con, as_of), FIGURES[4][1]),
-        (health(con, as_of), FIGURES[5][1]),
+        (coverage(con, as_of), FIGURE_KEYS["coverage"]),
+        (duplicates(con, as_of), FIGURE_KEYS["duplicates"]),
+        (deceased_with_record(con, as_of), FIGURE_KEYS["deceased_with_record"]),
+        (off_register_records(con), FIGURE_KEYS["off_register_records"]),
+        (admin(con, as_of), FIGURE_KEYS["admin"]),
+        (health(con, as_of), FIGURE_KEYS["health"]),
         (dimensions(con, as_of, fields=field_list), DIMENSION_KEYS),
     ]
     fields = field_completeness(con, field_list)
@@ -248,7 +250,7 @@ def _rounded(key: str, value):
 
 def _empty(key: str):
     """The value of a figure with nothing to count: 0 for counts, None for ratios (no denominator)."""
-    return None if key in RATIO_KEYS or key.startswith(FIELD_PREFIX) else 0
+    return None if is_ratio(key) else 0
 
 
 def _plain(value):
@@ -263,4 +265,5 @@ def _plain(value):
 
 
 def is_ratio(key: str) -> bool:
+    """Ratios (0–1) as opposed to counts."""
     return key in RATIO_KEYS or key.startswith(FIELD_PREFIX)

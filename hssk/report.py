@@ -34,6 +34,7 @@ VILLAGE_HEADER_ROW = 3
 OVERALL_LABEL = "Toàn xã"
 RATIO_FORMAT, COUNT_FORMAT, PP_FORMAT = "0.0%", "#,##0", '+0.0" đ%";-0.0" đ%";0.0" đ%"'
 NO_DATA = "—"
+DEFAULT_RECIPIENT = "Trung tâm Kiểm soát bệnh tật thành phố Hà Nội"  # [report] recipient in data/config.toml
 TITLE_FONT, BOLD = Font(bold=True, size=14), Font(bold=True)
 
 MAIN_ROWS = [  # (label, count key, ratio key, target key)
@@ -53,7 +54,7 @@ DIMENSIONS = [
     ("Đúng", "dim_dung", "Khớp danh sách dân cư (họ tên, ngày sinh, giới tính, số định danh, dân tộc, thôn)"),
     ("Đủ", "dim_du", "Đủ các trường hành chính bắt buộc và 5 nhóm thông tin sức khỏe"),
     ("Sạch", "dim_sach", "Đúng định dạng, không lỗi phông chữ, không trùng, có trong danh sách dân cư"),
-    ("Sống", "dim_song", "Người còn sống, không chuyển đi, hồ sơ được cập nhật trong 12 tháng"),
+    ("Sống", "dim_song", "Người còn sống, không chuyển đi, hồ sơ được cập nhật trong {stale_days} ngày gần nhất"),
 ]
 HEALTH_CATEGORIES = [
     ("Bệnh mạn tính", "chronic_disease_ratio"),
@@ -210,7 +211,8 @@ def _main_sheet(ws, con, config, period: Period, today: date, result: dict, prev
     _merged_text(ws, 2, 4, last_col, "Độc lập - Tự do - Hạnh phúc", font=BOLD)
     _merged_text(ws, 4, 1, last_col, "BÁO CÁO TIẾN ĐỘ CẬP NHẬT, LÀM SẠCH HỒ SƠ SỨC KHỎE ĐIỆN TỬ", font=TITLE_FONT)
     _merged_text(ws, 5, 1, last_col, f"Tháng {period.label} — số liệu tính đến ngày {period.as_of:%d/%m/%Y}")
-    _merged_text(ws, 6, 1, last_col, "Kính gửi: Trung tâm Kiểm soát bệnh tật thành phố Hà Nội")
+    recipient = config.get("report", {}).get("recipient", DEFAULT_RECIPIENT)
+    _merged_text(ws, 6, 1, last_col, f"Kính gửi: {recipient}")
     _merged_text(ws, 7, 1, last_col, f"Ngày lập báo cáo: {today:%d/%m/%Y}. Hạn hoàn thành chiến dịch: "
                                      f"{campaign['deadline']:%d/%m/%Y}.", align="left")
 
@@ -276,13 +278,14 @@ def _main_sheet(ws, con, config, period: Period, today: date, result: dict, prev
         _put(ws, row, 1, i)
         _put(ws, row, 2, label)
         _put(ws, row, 3, overall.get(key) if overall.get(key) is not None else NO_DATA, RATIO_FORMAT)
-        _put(ws, row, 4, reading)
+        _put(ws, row, 4, reading.format(stale_days=kpi.default_stale_days()))
         ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=last_col)
     health = kpi.health(con, period.as_of)
     health_overall = health[health["village"] == kpi.OVERALL].iloc[0] if len(health) else None
     for label, column in HEALTH_CATEGORIES:
         row += 1
-        value = None if health_overall is None or pd.isna(health_overall[column]) else float(health_overall[column])
+        value = (None if health_overall is None or pd.isna(health_overall[column])
+                 else round(float(health_overall[column]), kpi.RATIO_DECIMALS))
         _put(ws, row, 1, "")
         _put(ws, row, 2, f"Đã điền nhóm: {label}")
         _put(ws, row, 3, value if value is not None else NO_DATA, RATIO_FORMAT)

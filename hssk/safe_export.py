@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -85,7 +86,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def json_bytes(frame: pd.DataFrame) -> bytes:
     """A list of objects, one per row; text neutralised like every other export (the apostrophe is kept)."""
-    records = [{neutralise(str(k)): (_text(v) if isinstance(v, (date, datetime)) else v) for k, v in zip(frame.columns, row)}
+    keys = [neutralise(str(k)) for k in frame.columns]
+    records = [{k: (_text(v) if isinstance(v, (date, datetime)) else v) for k, v in zip(keys, row)}
                for row in _rows(frame)]
     return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -123,10 +125,10 @@ def fit_column_widths(ws: Worksheet, first_row: int, last_row: int, first_col: i
                                                  min(longest, MAX_COLUMN_WIDTH))
 
 
-def setup_print(ws: Worksheet, *, landscape: bool = True, title_rows: str | None = None) -> None:
+def setup_print(ws, *, landscape: bool = True, title_rows: str | None = None) -> None:
     """A4, fit to one page wide (as many pages tall as needed), repeated title rows, page numbers."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE if landscape else Worksheet.ORIENTATION_PORTRAIT
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -138,38 +140,64 @@ def setup_print(ws: Worksheet, *, landscape: bool = True, title_rows: str | None
         ws.print_title_rows = title_rows
 
 
-def add_table_sheet(book: Workbook, title: str, frame: pd.DataFrame) -> Worksheet:
-    """One sheet holding `frame` as a formatted, filterable, print-ready table (header on row 1)."""
-    ws = book.create_sheet(safe_sheet_title(title))
-    ws.append([neutralise(str(c)) for c in frame.columns])
-    for row in _rows(frame):
-        ws.append(row)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, (date, datetime)):
-                cell.number_format = DATE_FORMAT
-            elif isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text: IDs keep their leading zeros, nothing is a formula
-    format_table(ws, 1, 1, max(len(frame.columns), 1), ws.max_row)
-    setup_print(ws, title_rows="1:1")
-    return ws
-
-
 def safe_sheet_title(title: str) -> str:
     cleaned = "".join("-" if ch in '[]:*?/\\' else ch for ch in title).strip("'")
     return cleaned[:EXCEL_SHEET_NAME_MAX] or "Sheet"
+
+
+def _frame_widths(frame: pd.DataFrame, sample: int = 2000) -> list[int]:
+    """Column widths from the header (may wrap over two lines) and the first `sample` rows."""
+    widths = []
+    for column in frame.columns:
+        longest = max(8, len(str(column)) // 2 + 2)
+        for value in frame[column].head(sample):
+            if not _is_missing(value):
+                text = value.strftime("%d/%m/%Y") if isinstance(value, (date, pd.Timestamp)) else str(value)
+                longest = max(longest, len(text) + 2)
+        widths.append(min(longest, MAX_COLUMN_WIDTH))
+    return widths
+
+
+def add_table_sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
+    """One sheet holding `frame` as a filterable, print-ready table (header on row 1, frozen and repeated).
+
+    `book` is a write-only workbook: tens of thousands of rows are written in seconds. Text cells stay text (IDs keep
+    their leading zeros) and never start with a formula character (see `neutralise`).
+    """
+    ws = book.create_sheet(safe_sheet_title(title))
+    n_cols = max(len(frame.columns), 1)
+    for i, width in enumerate(_frame_widths(frame), 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{len(frame) + 1}"
+    setup_print(ws, title_rows="1:1")
+    ws.oddHeader.center.text = title.replace("&", "&&")
+    header = []
+    for name in frame.columns:
+        cell = WriteOnlyCell(ws, value=neutralise(str(name)))
+        cell.font, cell.fill, cell.border = Font(bold=True), HEADER_FILL, CELL_BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        header.append(cell)
+    ws.append(header)
+    for row in _rows(frame):
+        ws.append([_date_cell(ws, v) if isinstance(v, (date, datetime)) else v for v in row])
+
+
+def _date_cell(ws, value):
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = DATE_FORMAT
+    return cell
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame] | pd.DataFrame, sheet_name: str = "Danh sách") -> bytes:
     """One formatted sheet per frame (a single frame → one sheet named `sheet_name`)."""
     if isinstance(sheets, pd.DataFrame):
         sheets = {sheet_name: sheets}
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     for title, frame in sheets.items():
         add_table_sheet(book, title, frame)
-    if not book.worksheets:
-        book.create_sheet(sheet_name)
+    if not sheets:
+        add_table_sheet(book, sheet_name, pd.DataFrame())
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

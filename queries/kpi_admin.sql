@@ -6,10 +6,10 @@
 -- reads:  kpi_people, kpi_record_checks (queries/kpi_base.sql)
 with
 
-alive as (
+residents as (
     select village, is_admin_ok
     from kpi_people($as_of)
-    where not is_deceased
+    where is_resident
 ),
 
 final as (
@@ -17,7 +17,7 @@ final as (
         case when grouping(village) = 1 then '' else village end as village,
         count(*) filter (where is_admin_ok) as kpi_admin_count,
         kpi_admin_count / nullif(count(*), 0) as kpi_admin
-    from alive
+    from residents
     group by grouping sets ((village), ())
 )
 

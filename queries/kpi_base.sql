@@ -63,6 +63,8 @@ final as (
         coalesce(register.status = 'dead', false) or register.death_date is not null
             or death_registrations.person_id is not null as is_deceased,
         coalesce(register.status = 'moved', false) as is_moved,
+        -- a resident: on the register, neither deceased nor moved away ('chuyển đi')
+        not is_deceased and not is_moved as is_resident,
         coalesce(register.death_date, death_registrations.registered_death_date) as known_death_date,
         case
             when register.status = 'dead' or register.death_date is not null then 'population'
@@ -140,7 +142,7 @@ select
 from kpi_records as rec
 join kpi_register as reg on rec.person_id = reg.person_id;
 
--- One row per register person: alive or not, how many records, admin agreement and health completeness.
+-- One row per register person: resident or not, how many records, admin agreement and health completeness.
 create or replace temp macro kpi_people(as_of) as table
 with
 
@@ -170,6 +172,7 @@ final as (
         reg.register_village as village,
         reg.is_deceased,
         reg.is_moved,
+        reg.is_resident,
         coalesce(s.n_records, 0) as n_records,
         kpi_age(reg.birth_date, reg.birth_year, as_of) as age_years,
         coalesce(reg.sex = 'F' and age_years between 15 and 49, false) as needs_reproductive_health,

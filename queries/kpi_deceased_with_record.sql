@@ -1,5 +1,6 @@
 -- name:   kpi_deceased_with_record
--- title:  Deceased register people (register status/death date, or a linked death registration) still holding an HSSK record
+-- title:  Deceased register people (register status/death date, or a linked death registration) still holding an
+--         HSSK record
 -- grain:  one row per register village, plus one row for the whole commune (village = '')
 -- params: $as_of DATE -- reference date
 -- reads:  kpi_people (queries/kpi_base.sql)

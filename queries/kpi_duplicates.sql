@@ -5,10 +5,10 @@
 -- reads:  kpi_people (queries/kpi_base.sql)
 with
 
-alive as (
+residents as (
     select village, n_records
     from kpi_people($as_of)
-    where not is_deceased
+    where is_resident
 ),
 
 final as (
@@ -16,7 +16,7 @@ final as (
         case when grouping(village) = 1 then '' else village end as village,
         count(*) filter (where n_records >= 2) as duplicate_persons,
         cast(coalesce(sum(n_records - 1) filter (where n_records >= 2), 0) as bigint) as extra_records
-    from alive
+    from residents
     group by grouping sets ((village), ())
 )
 

@@ -3,7 +3,8 @@
 -- grain:  one row per (field, village of the record: the register's when linked, else its own), plus one row per
 --         field for the whole commune (village = '')
 -- params: $field_names VARCHAR[] -- one entry per (field, clean column) pair, from data/reference/hssk_admin_fields.csv
---         $field_columns VARCHAR[] -- the clean column of each entry (a field with several columns is filled when any is)
+--         $field_columns VARCHAR[] -- the clean column of each entry (a field with several columns is filled when
+--         any of them is)
 -- reads:  kpi_records (queries/kpi_base.sql)
 with
 

@@ -7,10 +7,10 @@
 -- reads:  kpi_people (queries/kpi_base.sql)
 with
 
-alive as (
+residents as (
     select *
     from kpi_people($as_of)
-    where not is_deceased
+    where is_resident
 ),
 
 final as (
@@ -27,7 +27,7 @@ final as (
             / nullif(count(*) filter (where n_records >= 1 and needs_reproductive_health), 0)
             as reproductive_health_ratio,
         count(*) filter (where has_infectious_disease) / nullif(count_with_record, 0) as infectious_disease_ratio
-    from alive
+    from residents
     group by grouping sets ((village), ())
 )
 

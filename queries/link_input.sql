@@ -31,6 +31,7 @@ keyed as (
         birth_month,
         birth_day,
         birth_text,
+        case when birth_month is null then birth_year end as birth_year_only,
         sex,
         personal_id,
         old_id,

@@ -19,7 +19,8 @@ create table if not exists link_runs (
 );
 
 -- Scored pairs of the latest run with match_probability >= the lower threshold
--- (older runs are removed: the table holds one run).
+-- (older runs are removed: the table holds one run). names_differ: the given names clearly differ
+-- and the personal IDs are not the same (family members, twins) — never linked automatically.
 create table if not exists link_predictions (
     run_id integer not null,
     record_key_l varchar not null,
@@ -27,8 +28,11 @@ create table if not exists link_predictions (
     kind_l varchar not null,
     kind_r varchar not null,
     match_probability double not null,
-    match_weight double not null
+    match_weight double not null,
+    names_differ boolean not null default false
 );
+-- databases created before the guard existed
+alter table link_predictions add column if not exists names_differ boolean default false;
 
 -- Every person id ever given out; never deleted, `retired_at` set when merged away or emptied.
 create table if not exists persons (
@@ -99,9 +103,12 @@ qualify row_number() over (
 
 -- Pairs waiting for a reviewer (thresholds of the latest run), unless a standing decision covers the
 -- pair or one of its records was split off:
---   uncertain: lower <= probability < upper;
---   conflict:  probability >= upper but the records ended in different persons (the register is
---              duplicate-free, or the record was equally close to two people).
+--   uncertain:    lower <= probability < upper;
+--   names_differ: probability >= upper but the given names differ (family member? twin? new name?);
+--   conflict:     probability >= upper but the records ended in different persons (the record was
+--                 equally close to two people, or a register record was already taken).
+-- A strong pair between two people who each hold their own register record is not shown: the
+-- register (duplicate-free) already tells them apart.
 create or replace view review_queue as
 with latest as (
     select
@@ -114,7 +121,11 @@ with latest as (
     limit 1
 )
 select
-    case when p.match_probability >= latest.upper_p then 'conflict' else 'uncertain' end as reason,
+    case
+        when p.match_probability < latest.upper_p then 'uncertain'
+        when p.names_differ then 'names_differ'
+        else 'conflict'
+    end as reason,
     p.record_key_l,
     p.record_key_r,
     p.kind_l,
@@ -129,7 +140,11 @@ join latest on p.run_id = latest.run_id
 left join person_records as l on l.record_key = p.record_key_l
 left join person_records as r on r.record_key = p.record_key_r
 where p.match_probability >= latest.lower_p
-    and (p.match_probability < latest.upper_p or l.person_id is distinct from r.person_id)
+    and (
+        p.match_probability < latest.upper_p
+        or (l.person_id is distinct from r.person_id
+            and not (coalesce(l.person_id like 'P%', false) and coalesce(r.person_id like 'P%', false)))
+    )
     and not (p.kind_l = 'population' and p.kind_r = 'population')
     and not exists (
         select 1 from pair_decisions as d

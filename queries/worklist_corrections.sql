@@ -17,7 +17,7 @@ pairs as (
     from kpi_records as rec
     join kpi_register as reg on rec.person_id = reg.person_id
     where rec.keep_rank = 1
-        and not reg.is_deceased
+        and reg.is_resident
         and ($village is null or reg.register_village = $village)
 ),
 

@@ -10,7 +10,7 @@ with
 people as (
     select *
     from kpi_people($as_of)
-    where not is_deceased
+    where is_resident
         and n_records >= 1
         and not is_health_ok
         and ($village is null or village = $village)

@@ -40,7 +40,7 @@ final as (
     from kpi_people($as_of) as people
     join kpi_register as reg on people.person_id = reg.person_id
     left join insurance on people.person_id = insurance.person_id
-    where not people.is_deceased
+    where people.is_resident
         and people.n_records = 0
         and ($village is null or people.village = $village)
 )

@@ -28,16 +28,24 @@ def app_db(tmp_path, monkeypatch) -> Path:
     return path
 
 
-@pytest.fixture
-def accounts(app_db) -> Path:
-    """One account per role."""
-    con = db.connect(app_db)
+@pytest.fixture(scope="session")
+def accounts_template(tmp_path_factory) -> Path:
+    """A database with one account per role, built once (argon2 hashing is slow on purpose)."""
+    path = tmp_path_factory.mktemp("accounts") / "hssk.duckdb"
+    con = db.connect(path)
     auth.ensure_schema(con)
     auth.create_first_admin(con, USERS["truong_tram"], PASSWORD, "Trưởng Trạm")
     for role, name in USERS.items():
         if role != "truong_tram":
             auth.create_user(con, name, PASSWORD, role, created_by=USERS["truong_tram"])
     con.close()
+    return path
+
+
+@pytest.fixture
+def accounts(app_db, accounts_template) -> Path:
+    """An empty workbench with one account per role."""
+    shutil.copy(accounts_template, app_db)
     return app_db
 
 

@@ -16,13 +16,13 @@ def by_village(frame, *columns):
 
 
 def test_coverage_counts_alive_register_people_and_their_current_records(shared_world):
-    # alive: P1 P2 P3 P4 P6 P7 P9 P10 (P5 dead in the register, P8 has a death registration; P10 moved still counts)
+    # residents: P1 P2 P3 P4 P6 P7 P9 (P5 dead in the register, P8 has a death registration, P10 moved away)
     got = by_village(kpi.coverage(shared_world, AS_OF),
                      "residents_alive", "with_record", "missing_record", "coverage")
     assert got == {
-        "": (8, 6, 2, 0.75),
+        "": (7, 5, 2, 5 / 7),
         GC: (4, 3, 1, 0.75),  # P4's only record is in an old batch
-        KT: (3, 3, 0, 1.0),
+        KT: (2, 2, 0, 1.0),
         UNKNOWN: (1, 0, 1, 0.0),  # the NULL register row
     }
 
@@ -44,24 +44,23 @@ def test_off_register_records_are_counted_in_their_own_village(shared_world):
 
 
 def test_admin_kpi(shared_world):
-    # P1 and P6 agree on every field; P2 lacks ethnicity, P3 has two records, P7's record and P10's register
-    # have a year only
+    # P1 and P6 agree on every field; P2 lacks ethnicity, P3 has two records, P7's record has a year only
     got = by_village(kpi.admin(shared_world, AS_OF), "kpi_admin_count", "kpi_admin")
-    assert got == {"": (2, 0.25), GC: (1, 0.25), KT: (1, 1 / 3), UNKNOWN: (0, 0.0)}
+    assert got == {"": (2, 2 / 7), GC: (1, 0.25), KT: (1, 0.5), UNKNOWN: (0, 0.0)}
 
 
 def test_health_kpi(shared_world):
-    # P1, P2, P3 (categories split over two records), P10 complete; P6 lacks reproductive health (F, 26),
+    # P1, P2, P3 (categories split over two records) complete; P6 lacks reproductive health (F, 26),
     # P7 lacks vaccination ('') and infectious disease
     got = by_village(kpi.health(shared_world, AS_OF), "kpi_health_count", "kpi_health")
-    assert got == {"": (4, 0.5), GC: (3, 0.75), KT: (1, 1 / 3), UNKNOWN: (0, 0.0)}
+    assert got == {"": (3, 3 / 7), GC: (3, 0.75), KT: (0, 0.0), UNKNOWN: (0, 0.0)}
 
 
 def test_health_per_category_ratios(shared_world):
     row = kpi.health(shared_world, AS_OF).set_index("village").loc[""]
-    assert row["count_with_record"] == 6
-    assert row["vaccination_ratio"] == pytest.approx(5 / 6)  # P7
-    assert row["infectious_disease_ratio"] == pytest.approx(5 / 6)  # P7
+    assert row["count_with_record"] == 5
+    assert row["vaccination_ratio"] == pytest.approx(4 / 5)  # P7
+    assert row["infectious_disease_ratio"] == pytest.approx(4 / 5)  # P7
     assert row["reproductive_health_ratio"] == pytest.approx(1 / 2)  # P1 yes, P6 no
 
 
@@ -85,10 +84,10 @@ def test_compute_has_the_documented_shape(shared_world):
 
 def test_compute_matches_the_single_figures(shared_world):
     result = kpi.compute(shared_world, AS_OF)
-    assert result["overall"]["coverage"] == 0.75
+    assert result["overall"]["coverage"] == round(5 / 7, 6)  # ratios are rounded to 6 decimals
     assert result["villages"][KT]["kpi_admin_count"] == 1
     assert result["villages"][GC]["off_register_records"] == 1
-    assert result["villages"][KT]["kpi_health"] == round(1 / 3, 6)  # ratios are rounded to 6 decimals
+    assert result["villages"][GC]["kpi_health"] == 0.75
 
 
 def test_a_village_with_no_off_register_record_gets_zero(world):
@@ -100,8 +99,8 @@ def test_a_village_with_no_off_register_record_gets_zero(world):
 
 def test_as_of_changes_who_needs_reproductive_health(shared_world):
     # P6 was born 2000-03-31: on 2015-03-30 she was 14, so reproductive health did not apply yet
-    assert kpi.compute(shared_world, "2015-03-30")["villages"][KT]["kpi_health_count"] == 2
-    assert kpi.compute(shared_world, AS_OF)["villages"][KT]["kpi_health_count"] == 1
+    assert kpi.compute(shared_world, "2015-03-30")["villages"][KT]["kpi_health_count"] == 1
+    assert kpi.compute(shared_world, AS_OF)["villages"][KT]["kpi_health_count"] == 0
 
 
 def test_empty_database_gives_zero_counts_and_no_ratios(con):

@@ -13,7 +13,7 @@ Reference date 2026-03-31. Register people (population records, person ids 'P…
 | P7     | Khoan Tế   | M 07/07/1985, alive         | H7: birth year only; vaccination '', no infectious   |
 | P8     | Khoan Tế   | M 1950, alive, death record | none                                                 |
 | P9     | (NULL)     | the NULL row (no ID)        | none                                                 |
-| P10    | Khoan Tế   | M 1975, status moved        | H10: agrees, every category filled                   |
+| P10    | Khoan Tế   | M 1975, status moved        | H10: agrees, every category filled (not a resident)  |
 
 Off-register HSSK records: H11 (person G1, Khoan Tế), H12 (unlinked, every text '' and village NULL),
 H13 (person G2 with a death registration, Giang Cao).
@@ -77,8 +77,8 @@ class World:
 
     def add(self, kind: str, batch_id: int, person_id: str | None, **cols) -> str:
         if batch_id not in self.batches:
-            self.con.execute("insert into import_batches (batch_id, kind, created_at, note) values (?, ?, now()::timestamp, 'test')",
-                             [batch_id, kind])
+            self.con.execute("insert into import_batches (batch_id, kind, created_at, note) "
+                             "values (?, ?, now()::timestamp, 'test')", [batch_id, kind])
             self.batches.add(batch_id)
         row_number = self.rows[batch_id] = self.rows.get(batch_id, 0) + 1
         rec_uid = f"{kind}:{batch_id}:{row_number}"

@@ -14,7 +14,8 @@ from hssk import kpi
 from hssk.errors import HsskError
 
 FIELDS = pd.DataFrame([
-    {"field": "full_name", "label_vi": "Họ và tên", "clean_column": "full_name", "required": "yes", "in_register": "yes"},
+    {"field": "full_name", "label_vi": "Họ và tên", "clean_column": "full_name", "required": "yes",
+     "in_register": "yes"},
     {"field": "personal_id", "label_vi": "Số CCCD/CMND", "clean_column": "personal_id|old_id", "required": "yes",
      "in_register": "yes"},
     {"field": "phone", "label_vi": "Điện thoại", "clean_column": "phone", "required": "no", "in_register": "no"},

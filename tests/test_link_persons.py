@@ -52,7 +52,7 @@ def scored_run(con, pairs) -> int:
     kinds = dict(con.execute("select record_key, kind from current_clean").fetchall())
     for left, right, p in pairs:
         left, right = sorted((left, right))
-        con.execute("insert into link_predictions values (?, ?, ?, ?, ?, ?, ?)",
+        con.execute("insert into link_predictions values (?, ?, ?, ?, ?, ?, ?, false)",
                     [run_id, left, right, kinds[left], kinds[right], p, 0.0 + p * 10])
     refresh_persons(con)
     return run_id

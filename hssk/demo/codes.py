@@ -15,9 +15,10 @@ def duplicated(values: np.ndarray) -> np.ndarray:
 
 
 def unique_codes(rng: np.random.Generator, n: int, width: int, digits: int, prefix: np.ndarray | int = 0,
-                 literal: str = "") -> np.ndarray:
+                 literal: str = "", with_numbers: bool = False):
     """n distinct strings: `literal` + (prefix * 10**width + random tail of `width` digits), zero-padded to
-    `digits` digits. E.g. width=6, digits=12, prefix=1072 -> '001072483920'."""
+    `digits` digits. E.g. width=6, digits=12, prefix=1072 -> '001072483920'. with_numbers=True also returns
+    the int64 numbers (sorting them sorts the strings)."""
     prefix = np.broadcast_to(np.asarray(prefix, dtype=np.int64), (n,))
     values = prefix * 10**width + rng.integers(0, 10**width, size=n)
     for _ in range(100):
@@ -28,4 +29,5 @@ def unique_codes(rng: np.random.Generator, n: int, width: int, digits: int, pref
     text = pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), digits, "0")
     if literal:
         text = pc.binary_join_element_wise(pa.scalar(literal), text, "")
-    return text.to_numpy(zero_copy_only=False).astype(object)
+    strings = text.to_numpy(zero_copy_only=False).astype(object)
+    return (strings, values) if with_numbers else strings

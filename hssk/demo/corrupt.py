@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from hssk.demo import names as nm
 from hssk.normalize.legacy import encode_tcvn3, encode_vni
@@ -57,7 +58,11 @@ class Cells:
     log: list[tuple[np.ndarray, str, str, str]] = field(default_factory=list)  # (rows, field, kind, error)
 
     def set(self, name: str, written, truth=None) -> None:
-        self.cols[name] = np.asarray(written, dtype=object).copy()
+        """A column of written cells; an Arrow array is kept as is (cells that are never changed)."""
+        if hasattr(written, "type") and hasattr(written, "to_numpy"):  # pyarrow array
+            self.cols[name] = written
+        else:
+            self.cols[name] = np.asarray(written, dtype=object).copy()
         if truth is not None:
             self.truth[name] = np.asarray(truth, dtype=object)
 
@@ -89,19 +94,35 @@ class Cells:
             self.log.append((np.asarray(rows, dtype=np.int64), name, kind, error))
 
 
-def choose(rng, n: int, options: list[tuple[str, np.ndarray | float]]) -> np.ndarray:
-    """At most one option per row: option k with probability p_k (arrays allowed); '' for none."""
+class Choice:
+    """The option drawn for each row as small integer codes; `choice == "name"` gives a boolean mask and
+    `choice == ""` the rows where nothing was drawn."""
+
+    def __init__(self, codes: np.ndarray, names: list[str]):
+        self.codes, self.names = codes, names
+
+    def __eq__(self, name):  # type: ignore[override]
+        return self.codes == (self.names.index(name) if name else -1)
+
+    __hash__ = None
+
+    def labels(self) -> np.ndarray:
+        return np.array([""] + self.names, dtype=object)[self.codes + 1]
+
+
+def choose(rng, n: int, options: list[tuple[str, np.ndarray | float]]) -> Choice:
+    """At most one option per row: option k with probability p_k (arrays allowed); none otherwise."""
     u = rng.random(n)
-    out = np.full(n, "", dtype="<U24")  # fixed-width text: comparisons stay vectorised
+    codes = np.full(n, -1, dtype=np.int8)
     lo = np.zeros(n)
-    for name, p in options:
+    for k, (_, p) in enumerate(options):
         hi = lo + np.broadcast_to(np.asarray(p, dtype=float), (n,))
-        out[(u >= lo) & (u < hi) & (out == "")] = name
+        codes[(u >= lo) & (u < hi) & (codes == -1)] = k
         lo = hi
-    return out
+    return Choice(codes, [name for name, _ in options])
 
 
-def rows_of(choice: np.ndarray, name: str, mask: np.ndarray | None = None) -> np.ndarray:
+def rows_of(choice: Choice, name: str, mask: np.ndarray | None = None) -> np.ndarray:
     m = choice == name
     return np.flatnonzero(m if mask is None else m & mask)
 
@@ -110,9 +131,11 @@ def rows_of(choice: np.ndarray, name: str, mask: np.ndarray | None = None) -> np
 
 def tone_eligible(values: np.ndarray) -> np.ndarray:
     """Whether each name has a word with a tone-placement variant (checked once per distinct name)."""
-    uniq, inverse = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object))
     hit = np.array([nm.has_tone_variant(v) for v in uniq.tolist()], dtype=bool)
-    return hit[inverse.reshape(-1)] if len(values) else np.zeros(0, dtype=bool)
+    return hit[codes]
 
 
 def extra_spaces(text: str, variant: int) -> str:
@@ -135,10 +158,11 @@ def corrupt_name(cells: Cells, rng, name: str, scale: np.ndarray, older: np.ndar
         ("no_diacritics", r["no_diacritics"] * scale + 0.05 * older),
         ("typo", r["typo"] * scale),
     ])
-    words = [v.split(" ") for v in cells.truth[name]]
-    three = np.array([len(w) >= 3 for w in words], dtype=bool)
-    cells.apply(name, rows_of(real, "missing_middle", three),
-                lambda v, i: f"{words[i][0]} {words[i][-1]}", REAL, "missing_middle")
+    def drop_middle(v, i):
+        words = v.split(" ")
+        return f"{words[0]} {words[-1]}" if len(words) >= 3 else v
+
+    cells.apply(name, rows_of(real, "missing_middle"), drop_middle, REAL, "missing_middle")
     cells.apply(name, rows_of(real, "no_diacritics"), lambda v, i: nm.strip_diacritics(v), REAL, "no_diacritics")
     cells.apply(name, rows_of(real, "typo"),
                 lambda v, i: " ".join(v.split(" ")[:-1] + [nm.typo(v.split(" ")[-1], rng)]), REAL, "typo")
@@ -159,13 +183,12 @@ def to_nfd(text: str) -> str:
 ENCODERS = {"nfd": to_nfd, "tcvn3": encode_tcvn3, "vni": encode_vni}
 
 
-def encode_rows(cells: Cells, encoding: np.ndarray, text_fields: list[str]) -> None:
+def encode_rows(cells: Cells, encoding: Choice, text_fields: list[str]) -> None:
     """Rows typed on a Mac (NFD) or in legacy fonts (TCVN3/VNI): every text cell of the row is affected."""
     for enc, fn in ENCODERS.items():
         rows = np.flatnonzero(encoding == enc)
         for name in text_fields:
-            col = cells.cols[name]
-            text_rows = rows[[isinstance(col[i], str) and col[i] != "" for i in rows]] if len(rows) else rows
+            text_rows = rows[np.asarray(cells.cols[name][rows] != "", dtype=bool)] if len(rows) else rows
             cells.apply(name, text_rows, lambda v, i: fn(v), COSMETIC, enc)
 
 
@@ -174,9 +197,11 @@ def encode_rows(cells: Cells, encoding: np.ndarray, text_fields: list[str]) -> N
 def _format_dates(y, m, d, pattern: str) -> np.ndarray:
     """Format each distinct date once (a million rows hold only tens of thousands of dates)."""
     key = np.asarray(y, dtype=np.int64) * 10000 + np.asarray(m, dtype=np.int64) * 100 + np.asarray(d, dtype=np.int64)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    if not len(key):
+        return np.array([], dtype=object)
+    codes, uniq = pd.factorize(key)
     text = np.array([pattern.format(y=k // 10000, m=k // 100 % 100, d=k % 100) for k in uniq.tolist()], dtype=object)
-    return text[inverse.reshape(-1)] if len(key) else np.array([], dtype=object)
+    return text[codes]
 
 
 def dmy(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:

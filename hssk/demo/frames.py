@@ -46,6 +46,8 @@ def arrow_text(values) -> "pa.Array":
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         arr = values if values.type == pa.string() else pc.cast(values, pa.string())
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
     else:
         np_values = np.asarray(values) if not isinstance(values, np.ndarray) else values
         if np_values.dtype.kind in "iub":
@@ -82,3 +84,32 @@ def write_arrow_csv(path, columns: dict, header: list[str] | None = None, encodi
     with open(path, "wb") as fh:
         fh.write(head.encode(encoding))
         fh.write(buf.getvalue())
+
+
+class ArrowColumns:
+    """Arrow versions of a DataFrame's columns, each converted once and then taken by row cheaply."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self._cache: dict[str, object] = {}
+
+    def __call__(self, name: str):
+        if name not in self._cache:
+            self._cache[name] = arrow_text(self.df[name].to_numpy())
+        return self._cache[name]
+
+    def take(self, name: str, rows: np.ndarray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return pc.take(self(name), pa.array(np.asarray(rows, dtype=np.int64)))
+
+
+def cached_arrow_text(values, cache: dict | None):
+    """arrow_text, remembered per array object (the two HSSK parts share their columns)."""
+    if cache is None:
+        return arrow_text(values)
+    hit = cache.get(id(values))
+    if hit is None or hit[0] is not values:
+        hit = cache[id(values)] = (values, arrow_text(values))
+    return hit[1]

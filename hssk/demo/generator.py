@@ -12,6 +12,7 @@ reshuffle the others.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import pyarrow.compute as pc
 
 from hssk.demo import corrupt as C
 from hssk.demo import hssk_export, tables, truth, writers
-from hssk.demo.frames import arrow_text, frame
+from hssk.demo.frames import ArrowColumns, arrow_text, cached_arrow_text, frame
 from hssk.demo.health import person_health
 from hssk.demo.layouts import Layout, layouts
 from hssk.demo.population import build_population
@@ -41,8 +42,19 @@ def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: st
     """
     if residents < 50:
         raise ValueError("Cần ít nhất 50 người dân để tạo dữ liệu mẫu.")
+    # Millions of short-lived containers make the cyclic GC rescan the heap again and again; nothing here
+    # builds reference cycles, so it is paused for the run.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _generate(Path(out_dir), residents, seed, fmt, today)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _generate(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date) -> dict:
     lay = layouts(fmt)
-    out_dir = Path(out_dir)
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
     rngs = dict(zip(STAGES, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STAGES)))))
@@ -55,39 +67,47 @@ def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: st
 
     hssk_parts = lay["hssk"]
     hssk_cells, rec = hssk_export.build(rngs["hssk"], people, health, vs, qualities, hssk_parts, today)
-    pop_cells, pop_rows = tables.population(people, vs)
-    death_cells, death_rows = tables.deaths(rngs["deaths"], people, vs, today)
+    people_arrow = ArrowColumns(people)
+    pop_cells, pop_rows, pop_order = tables.population(people, vs, people_arrow)
+    death_cells, death_rows, death_order = tables.deaths(rngs["deaths"], people, vs, today)
     ins_layout = lay["insurance"][0]
-    ins_cells, ins_rows = tables.insurance(rngs["insurance"], people, today, ins_layout)
-    care_cells, care_rows, care_events = tables.care(rngs["care"], people, health, residents, today)
+    ins_cells, ins_rows, ins_order = tables.insurance(rngs["insurance"], people, today, ins_layout)
+    care_cells, care_rows, care_order, care_events = tables.care(rngs["care"], people, health, residents, today,
+                                                                people_arrow)
 
     files: dict[str, list[Path]] = {}
     records: list[pa.Table] = []
 
-    def emit(layout: Layout, cells: C.Cells, rows: np.ndarray, persons: np.ndarray, record_ids) -> None:
+    converted: dict = {}  # Arrow versions of columns written to more than one file
+    positions: dict[str, np.ndarray] = {}  # source -> file position (0-based data row) of each cell row
+
+    def emit(layout: Layout, cells: C.Cells, order: np.ndarray, persons: np.ndarray, record_ids) -> None:
+        """Write cell rows `order` (file order) and their truth rows; persons/record_ids are per cell row."""
         path = out_dir / layout.file_name
-        writers.write(path, layout, [cells.cols[f][rows] for f in layout.headers])
+        writers.write(path, layout, [cells.cols[f] for f in layout.headers], order, converted)
         files.setdefault(layout.kind, []).append(path)
-        n = len(rows)
+        n = len(order)
+        ids = cached_arrow_text(record_ids, converted) if record_ids is not None else arrow_text(np.arange(1, n + 1))
+        if record_ids is not None:
+            ids = pc.take(ids, pa.array(order))
         records.append(pa.table({
-            "source": pa.repeat(pa.scalar(layout.kind), n), "record_id": arrow_text(record_ids),
+            "source": pa.repeat(pa.scalar(layout.kind), n), "record_id": ids,
             "file": pa.repeat(pa.scalar(layout.file_name), n), "row_number": arrow_text(np.arange(1, n + 1)),
-            "person_uid": person_uids(persons),
+            "person_uid": person_uids(persons[order]),
         }))
+        pos = positions.setdefault(layout.kind, np.zeros(cells.n, dtype=np.int64))
+        pos[order] = np.arange(n)
 
-    everything = np.arange
-    emit(lay["population"][0], pop_cells, everything(pop_cells.n), pop_rows, pop_cells.cols["personal_id"])
-    part = rec["part"].to_numpy()
+    emit(lay["population"][0], pop_cells, pop_order, pop_rows, pop_cells.cols["personal_id"])
     for k, layout in enumerate(hssk_parts):
-        rows = np.flatnonzero(part == k)
-        emit(layout, hssk_cells, rows, rec["person"].to_numpy()[rows], hssk_cells.cols["record_id"][rows])
-    emit(lay["deaths"][0], death_cells, everything(death_cells.n), death_rows,
-         np.arange(1, death_cells.n + 1).astype(str))
-    emit(ins_layout, ins_cells, everything(ins_cells.n), ins_rows, ins_cells.cols["insurance_no"])
-    emit(lay["care"][0], care_cells, everything(care_cells.n), care_rows, np.arange(1, care_cells.n + 1).astype(str))
+        emit(layout, hssk_cells, hssk_export.file_order(rec, k), rec["person"].to_numpy(),
+             hssk_cells.cols["record_id"])
+    emit(lay["deaths"][0], death_cells, death_order, death_rows, None)
+    emit(ins_layout, ins_cells, ins_order, ins_rows, ins_cells.cols["insurance_no"])
+    emit(lay["care"][0], care_cells, care_order, care_rows, None)
 
-    _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, lay["deaths"][0], ins_cells,
-                 ins_layout, care_events, records, vs, qualities, lay, today, residents, seed, fmt)
+    _write_truth(truth_dir, people, people_arrow, rec, hssk_cells, hssk_parts, death_cells, lay["deaths"][0], ins_cells,
+                 ins_layout, care_events, records, positions, vs, qualities, lay, today, residents, seed, fmt)
     return {"files": files, "truth_dir": truth_dir}
 
 
@@ -107,35 +127,47 @@ def _iso_or_blank(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _errors(source: str, cells: C.Cells, record_ids: np.ndarray, file_names: np.ndarray) -> pd.DataFrame:
-    frames = []
+ERROR_COLUMNS = ["source", "record_id", "file", "field", "kind", "error", "true_value", "written_value"]
+
+
+def _errors(source: str, cells: C.Cells, record_ids: np.ndarray, file_names: np.ndarray, position: np.ndarray
+            ) -> list[pa.Table]:
+    """One Arrow table per logged change set (rows, field, kind, error) of a Cells table."""
+    tables = []
     for rows, field, kind, error in cells.log:
+        n = len(rows)
         truth_col = cells.truth.get(field)
-        frames.append(frame({
-            "_row": rows, "source": source, "record_id": record_ids[rows], "file": file_names[rows], "field": field,
-            "kind": kind, "error": error,
-            "true_value": truth_col[rows] if truth_col is not None else "",
-            "written_value": np.array([v if type(v) is str else C.cell_text(v) for v in cells.cols[field][rows]],
-                                      dtype=object),
+        written = cells.cols[field][rows]
+        tables.append(pa.table({
+            "_pos": pa.array(position[rows]), "source": pa.repeat(pa.scalar(source), n),
+            "record_id": arrow_text(record_ids[rows]), "file": arrow_text(file_names[rows]),
+            "field": pa.repeat(pa.scalar(field), n), "kind": pa.repeat(pa.scalar(kind), n),
+            "error": pa.repeat(pa.scalar(error), n),
+            "true_value": arrow_text(truth_col[rows]) if truth_col is not None else pa.nulls(n, pa.string()),
+            "written_value": arrow_text([v if type(v) is str else C.cell_text(v) for v in written.tolist()]),
         }))
-    cols = ["_row", "source", "record_id", "file", "field", "kind", "error", "true_value", "written_value"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return tables
 
 
-def _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, death_layout, ins_cells, ins_layout,
-                 care_events, records, vs, qualities, lay, today, residents, seed, fmt) -> None:
+def _write_truth(truth_dir, people, people_arrow, rec, hssk_cells, hssk_parts, death_cells, death_layout, ins_cells,
+                 ins_layout, care_events, records, positions, vs, qualities, lay, today, residents, seed, fmt) -> None:
     hssk_files = np.array([p.file_name for p in hssk_parts], dtype=object)[rec["part"].to_numpy()]
-    errors = pd.concat([
-        _errors("hssk", hssk_cells, hssk_cells.cols["record_id"], hssk_files),
-        _errors("deaths", death_cells, np.arange(1, death_cells.n + 1).astype(str).astype(object),
-                np.full(death_cells.n, death_layout.file_name, dtype=object)),
-        _errors("insurance", ins_cells, ins_cells.cols["insurance_no"],
-                np.full(ins_cells.n, ins_layout.file_name, dtype=object)),
-    ], ignore_index=True)
-    # stable order: by source, then the record's row, then the order in which the changes were made
-    errors["_order"] = np.arange(len(errors))
-    errors = errors.sort_values(["source", "_row", "_order"], kind="stable").drop(columns=["_row", "_order"])
-    truth.write_table(truth_dir / "field_errors.csv", errors)
+    parts = (
+        _errors("hssk", hssk_cells, hssk_cells.cols["record_id"], hssk_files, positions["hssk"])
+        + _errors("deaths", death_cells, (positions["deaths"] + 1).astype(str).astype(object),
+                  np.full(death_cells.n, death_layout.file_name, dtype=object), positions["deaths"])
+        + _errors("insurance", ins_cells, ins_cells.cols["insurance_no"],
+                  np.full(ins_cells.n, ins_layout.file_name, dtype=object), positions["insurance"])
+    )
+    if parts:
+        errors = pa.concat_tables(parts)
+        errors = errors.append_column("_order", pa.array(np.arange(errors.num_rows)))
+        # stable order: by source and file, then the record's row in its file, then the order of the changes
+        errors = errors.sort_by([("source", "ascending"), ("file", "ascending"), ("_pos", "ascending"),
+                                 ("_order", "ascending")])
+        truth.write_table(truth_dir / "field_errors.csv", {c: errors[c] for c in ERROR_COLUMNS})
+    else:
+        truth.write_table(truth_dir / "field_errors.csv", {c: np.array([], dtype=object) for c in ERROR_COLUMNS})
 
     real_bad = np.zeros(hssk_cells.n, dtype=bool)
     for rows, field, kind, _ in hssk_cells.log:
@@ -146,7 +178,7 @@ def _write_truth(truth_dir, people, rec, hssk_cells, hssk_parts, death_cells, de
     truth.write_table(truth_dir / "records.csv", {c: all_records[c] for c in all_records.column_names})
 
     n_rec = np.bincount(rec["person"].to_numpy(), minlength=len(people))
-    col = {c: people[c].to_numpy() for c in people.columns}
+    col = {c: (people_arrow(c) if people[c].dtype == object else people[c].to_numpy()) for c in people.columns}
     flag = np.array(["0", "1"], dtype=object)
     persons = ({
         "person_uid": person_uids(np.arange(len(people))), "on_register": flag[col["on_register"].astype(int)],

@@ -89,12 +89,18 @@ def choose_holders(rng, people: pd.DataFrame, qualities: list[Quality]) -> pd.Da
     copies = has * (1 + dup * (1 + (rng.random(n) < 0.2)))
     person = np.repeat(np.arange(n), copies)
     copy = np.arange(len(person)) - np.repeat(np.cumsum(copies) - copies, copies)
-    record_id = unique_codes(rng, len(person), 9, 9, 0, literal="HS")
-    order = np.argsort(record_id.astype(str), kind="stable")  # the export is sorted by Mã HSSK
-    rec = frame({"person": person[order], "copy": copy[order], "n_copies": copies[person][order],
-                 "record_id": record_id[order]})
+    record_id, number = unique_codes(rng, len(person), 9, 9, 0, literal="HS", with_numbers=True)
+    # rows stay in person order (cheap column selection); the export itself is sorted by Mã HSSK (see file_order)
+    rec = frame({"person": person, "copy": copy, "n_copies": copies[person], "record_id": record_id,
+                 "record_number": number})
     rec["part"] = np.where(rng.random(len(rec)) < 0.55, 0, 1)
     return rec
+
+
+def file_order(rec: pd.DataFrame, part: int) -> np.ndarray:
+    """Rows of `rec` written to HSSK part `part`, in file order (by Mã HSSK)."""
+    rows = np.flatnonzero(rec["part"].to_numpy() == part)
+    return rows[np.argsort(rec["record_number"].to_numpy()[rows], kind="stable")]
 
 
 def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Village], qualities: list[Quality],
@@ -206,7 +212,7 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
 
     for cat in CATEGORIES:
         rec[f"filled_{cat}"] = filled[cat]
-    setcol(rec, "encoding", encoding)
+    setcol(rec, "encoding", encoding.labels())
     return cells, rec
 
 

@@ -10,11 +10,13 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hssk.demo import corrupt as C
 from hssk.demo import health as H
 from hssk.demo.hssk_export import addresses
-from hssk.demo.frames import frame
+from hssk.demo.frames import ArrowColumns, frame
 from hssk.demo.layouts import Layout
 from hssk.demo.sources import Village, ethnic_groups
 
@@ -40,44 +42,51 @@ def _dmy_or_blank(values) -> np.ndarray:
 class Rows:
     """Columns of `people` restricted to some rows, as numpy arrays (cheaper than a DataFrame row selection)."""
 
-    def __init__(self, people: pd.DataFrame, rows: np.ndarray):
+    def __init__(self, people: pd.DataFrame, rows: np.ndarray, arrow: ArrowColumns | None = None):
         self.people, self.rows = people, rows
+        self.arrow_columns = arrow or ArrowColumns(people)
 
     def __getitem__(self, column: str) -> np.ndarray:
         return self.people[column].to_numpy()[self.rows]
+
+    def arrow(self, column: str):
+        """The column as an Arrow array (for cells written unchanged: no Python objects)."""
+        return self.arrow_columns.take(column, self.rows)
 
     def __len__(self) -> int:
         return len(self.rows)
 
 
-def population(people: pd.DataFrame, villages: list[Village]) -> tuple[C.Cells, np.ndarray]:
-    """The register: every on-register person, by village and household, in clean authoritative form."""
-    reg = np.flatnonzero(people["on_register"].to_numpy())
-    order = np.lexsort((people["role"].to_numpy()[reg], people["household"].to_numpy()[reg],
-                        people["village_idx"].to_numpy()[reg]))
-    rows = reg[order]
-    P = Rows(people, rows)
+def population(people: pd.DataFrame, villages: list[Village], arrow: ArrowColumns | None = None
+               ) -> tuple[C.Cells, np.ndarray, np.ndarray]:
+    """The register: every on-register person in clean authoritative form; the file lists them by village and
+    household. Returns (cells, person row of each cell row, file order of the cell rows)."""
+    rows = np.flatnonzero(people["on_register"].to_numpy())
+    order = np.lexsort((people["role"].to_numpy()[rows], people["household"].to_numpy()[rows],
+                        people["village_idx"].to_numpy()[rows]))
+    P = Rows(people, rows, arrow)
     cells = C.Cells(len(rows))
     names = {c: name for c, name, _ in ethnic_groups()}
-    cells.set("full_name", P["full_name"])
+    cells.set("full_name", P.arrow("full_name"))
     cells.set("birth_date", C.dmy(*_ymd(P["birth_date"])))
     cells.set("sex", C.render_sex(P["sex"], "Nam/Nữ"))
-    cells.set("personal_id", P["personal_id"])
-    cells.set("old_id", P["old_id"])
+    cells.set("personal_id", P.arrow("personal_id"))
+    cells.set("old_id", P.arrow("old_id"))
     cells.set("ethnicity", np.array([names[c] for c in P["ethnicity"].tolist()], dtype=object))
     cells.set("nationality", np.full(len(rows), "Việt Nam", dtype=object))
-    cells.set("religion", P["religion"])
+    cells.set("religion", P.arrow("religion"))
     cells.set("address", addresses(P["address_detail"], P["village_idx"], villages, "new"))
-    cells.set("village", P["village"])
-    cells.set("household_code", P["household_code"])
-    cells.set("relation_to_head", P["relation"])
+    cells.set("village", P.arrow("village"))
+    cells.set("household_code", P.arrow("household_code"))
+    cells.set("relation_to_head", P.arrow("relation"))
     cells.set("status", np.array([STATUS_TEXT[s] for s in P["register_status"].tolist()], dtype=object))
     death = np.where(P["register_status"] == "dead", P["death_date"], np.datetime64("NaT"))
     cells.set("death_date", _dmy_or_blank(death))
-    return cells, rows
+    return cells, rows, order
 
 
-def deaths(rng, people: pd.DataFrame, villages: list[Village], today: dt.date) -> tuple[C.Cells, np.ndarray]:
+def deaths(rng, people: pd.DataFrame, villages: list[Village], today: dt.date
+           ) -> tuple[C.Cells, np.ndarray, np.ndarray]:
     """Death registrations (civil registry) by death date: some without ID, some with name variants."""
     dead = np.flatnonzero(people["in_deaths_file"].to_numpy())
     rows = dead[np.argsort(people["death_date"].to_numpy()[dead], kind="stable")]
@@ -99,17 +108,18 @@ def deaths(rng, people: pd.DataFrame, villages: list[Village], today: dt.date) -
     cells.set("death_date", C.dmy(*_ymd(D["death_date"])))
     style = np.where(rng.random(n) < 0.3, "old", "new")
     cells.set("address", addresses(D["address_detail"], D["village_idx"], villages, style))
-    return cells, rows
+    return cells, rows, np.arange(n)
 
 
-def insurance(rng, people: pd.DataFrame, today: dt.date, layout: Layout) -> tuple[C.Cells, np.ndarray]:
+def insurance(rng, people: pd.DataFrame, today: dt.date, layout: Layout
+              ) -> tuple[C.Cells, np.ndarray, np.ndarray]:
     """Health-insurance card list: about 80 % of residents, some cards of the deceased and of people who left."""
     n_all = len(people)
     status = people["status"].to_numpy()
     on_reg = people["on_register"].to_numpy()
     p = np.select([~on_reg, status == "dead", status == "moved"], [0.3, 0.5, 0.6], default=0.82)
     chosen = np.flatnonzero(rng.random(n_all) < p)
-    rows = chosen[np.argsort(people["insurance_card"].to_numpy()[chosen].astype(str), kind="stable")]
+    rows = chosen
     I = Rows(people, rows)
     n = len(rows)
     cells = C.Cells(n)
@@ -141,7 +151,8 @@ def insurance(rng, people: pd.DataFrame, today: dt.date, layout: Layout) -> tupl
         cells.set("valid_from", C.dmy(fy, fm, fd))
         cells.set("valid_to", C.dmy(ty, tm, td))
     cells.set("registered_facility", FACILITIES[rng.choice(len(FACILITIES), size=n, p=[0.7, 0.15, 0.1, 0.05])])
-    return cells, rows
+    order = np.asarray(pc.sort_indices(pa.array(card.tolist(), type=pa.string())))  # listed by card number
+    return cells, rows, order
 
 
 KIND_TEXT = {"exam": "khám bệnh", "vaccination": "tiêm chủng", "lab": "xét nghiệm",
@@ -151,8 +162,8 @@ CHILD_VACCINE_IDX = np.arange(7)
 ADULT_VACCINE_IDX = np.array([7, 8, 9])
 
 
-def care(rng, people: pd.DataFrame, health: pd.DataFrame, residents: int, today: dt.date
-         ) -> tuple[C.Cells, np.ndarray, pd.DataFrame]:
+def care(rng, people: pd.DataFrame, health: pd.DataFrame, residents: int, today: dt.date,
+         arrow: ArrowColumns | None = None) -> tuple[C.Cells, np.ndarray, np.ndarray, pd.DataFrame]:
     """Care events (HIS, LIS, TCMR, NCD, CSSKSS), identified by personal ID, card number or name+DOB+sex."""
     status = people["status"].to_numpy()
     on_reg = people["on_register"].to_numpy()
@@ -208,9 +219,10 @@ def care(rng, people: pd.DataFrame, health: pd.DataFrame, residents: int, today:
     last = np.where(np.isnat(death), today_d, death.astype(np.int64))
     first = np.maximum(birth, last - 730)
     day = first + (rng.random(E) * np.maximum(last - first, 0)).astype(np.int64)
+    by_person = np.argsort(who, kind="stable")  # cells in person order; the file is in date order
+    who, kind, code, desc, day = who[by_person], kind[by_person], code[by_person], desc[by_person], day[by_person]
     order = np.lexsort((who, day))
-    who, kind, code, desc, day = who[order], kind[order], code[order], desc[order], day[order]
-    P = Rows(people, who)
+    P = Rows(people, who, arrow)
 
     mode = rng.choice(np.array(["pid", "pid_ins", "ins", "name"], dtype=object), size=E, p=[0.4, 0.25, 0.2, 0.15])
     cells = C.Cells(E)
@@ -222,8 +234,8 @@ def care(rng, people: pd.DataFrame, health: pd.DataFrame, residents: int, today:
     cells.set("source_system", np.array([SOURCE[k] for k in kind], dtype=object))
     cells.set("personal_id", np.where(np.isin(mode, ["pid", "pid_ins"]), P["personal_id"], ""))
     cells.set("insurance_no", np.where(np.isin(mode, ["pid_ins", "ins"]), P["insurance_card"], ""))
-    cells.set("full_name", P["full_name"])
+    cells.set("full_name", P.arrow("full_name"))
     cells.set("birth_date", C.dmy(*_ymd(P["birth_date"])))
     cells.set("sex", C.render_sex(P["sex"], "Nam/Nữ"))
     events = frame({"person": who, "kind": kind, "code": code, "event_date": dates, "id_mode": mode})
-    return cells, who, events
+    return cells, who, order, events

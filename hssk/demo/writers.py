@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hssk.demo.frames import write_arrow_csv
+from hssk.demo.frames import cached_arrow_text, write_arrow_csv
 from hssk.demo.layouts import ID_FIELDS, Layout
 
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -42,9 +42,6 @@ def to_cp1258_text(text: str) -> str:
 
 def write_csv(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
     headers = list(layout.headers.values())
-    if layout.bulk and layout.encoding == "utf-8":
-        _write_csv_arrow(path, headers, columns)
-        return
     buf = io.StringIO(newline="")
     eol = "\n" if layout.encoding == "utf-8" else "\r\n"  # Excel and Windows tools write CRLF
     writer = csv.writer(buf, delimiter=layout.sep, lineterminator=eol)
@@ -56,10 +53,6 @@ def write_csv(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
     else:
         data = text.encode(layout.encoding)
     path.write_bytes(data)
-
-
-def _write_csv_arrow(path: Path, headers: list[str], columns: list[np.ndarray]) -> None:
-    write_arrow_csv(path, {f"c{i}": c for i, c in enumerate(columns)}, header=headers)
 
 
 def _as_text(col: np.ndarray) -> list:
@@ -123,8 +116,23 @@ def _strip_core_times(name: str, data: bytes) -> bytes:
     return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
 
 
-def write(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
-    if layout.ext == "xlsx":
-        write_xlsx(path, layout, columns)
+def _rows(column, order: np.ndarray) -> np.ndarray:
+    if isinstance(column, np.ndarray):
+        return column[order]
+    return column.take(np.asarray(order, dtype=np.int64)).to_numpy(zero_copy_only=False)  # Arrow column
+
+
+def write(path: Path, layout: Layout, columns: list, order: np.ndarray, cache: dict | None = None) -> None:
+    """Write rows `order` of the columns (numpy object arrays or Arrow arrays), in that order. `cache` keeps
+    Arrow conversions of columns shared by several files."""
+    if layout.bulk and layout.ext == "csv" and layout.encoding == "utf-8":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        indices = pa.array(np.asarray(order, dtype=np.int64))
+        write_arrow_csv(path, {f"c{i}": pc.take(cached_arrow_text(c, cache), indices) for i, c in enumerate(columns)},
+                        header=list(layout.headers.values()))
+    elif layout.ext == "xlsx":
+        write_xlsx(path, layout, [_rows(c, order) for c in columns])
     else:
-        write_csv(path, layout, columns)
+        write_csv(path, layout, [_rows(c, order) for c in columns])

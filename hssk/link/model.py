@@ -15,7 +15,7 @@ from splink import SettingsCreator
 
 # Bump when the columns of link_input or the comparisons change: a saved model of another
 # version no longer fits the prepared table and must be re-estimated (`hssk link --retrain`).
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 # Pairs worth scoring: HSSK with anything, and any two different roles (HSSK–register,
 # deaths/insurance/care–HSSK or –register). Never register–register (duplicate-free) and
@@ -30,23 +30,24 @@ _ID_RULES = [
 ]
 
 # Fuzzy blocking: a record with a mistyped or missing ID is still compared when its name and
-# birth data agree partly. Each rule joins on several equalities so a block stays small even with
-# a third of people called Nguyễn and a few hundred given names; the conditions after the
-# equalities only drop pairs from the join, they do not widen it.
+# birth data agree partly. Every rule is a conjunction of equalities (a hash join, no filter
+# applied after a large join), and each joins on enough columns that a block stays small even
+# with a third of people called Nguyễn and a few hundred given names.
 _NAME = "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii"
 _FUZZY_RULES = [
     # a day typo, or a date known to the month only
     f"{_NAME} and l.birth_year = r.birth_year and l.birth_month = r.birth_month",
-    # a date known to the year only, or day and month swapped
-    f"{_NAME} and l.birth_year = r.birth_year and (l.birth_month is null or r.birth_month is null "
-    "or (l.birth_month = r.birth_day and l.birth_day = r.birth_month))",
+    # day and month swapped
+    f"{_NAME} and l.birth_year = r.birth_year and l.birth_month = r.birth_day and l.birth_day = r.birth_month",
+    # a date known to the year only (birth_year_only is set only then), on either side
+    f"{_NAME} and l.birth_year_only = r.birth_year",
+    f"{_NAME} and l.birth_year = r.birth_year_only",
     # a year typo (HSSK against the register: both carry the village)
     f"{_NAME} and l.birth_month = r.birth_month and l.birth_day = r.birth_day and l.village = r.village",
     # a given-name typo or variant; a family-name typo
     "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii and l.sex = r.sex",
     "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii",
-    # no birth date at all: the village, the household or the phone finds the other record
-    f"{_NAME} and l.village = r.village and (l.birth_year is null or r.birth_year is null)",
+    # no usable birth date or ID: the household or the phone finds the other record
     "l.given_ascii = r.given_ascii and l.household_code = r.household_code",
     "l.given_ascii = r.given_ascii and l.phone = r.phone",
 ]
@@ -58,6 +59,29 @@ _TRAINING_RULES = [
     "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii",
     "l.given_ascii = r.given_ascii and l.family_ascii = r.family_ascii and l.birth_year = r.birth_year",
 ]
+
+
+# Levels rare enough that unsupervised training may see no true match in them (a commune's data
+# has few day/month swaps or mistyped IDs). Their m is then this documented prior instead of
+# Splink's positional default; a u never observed in the random sample is set to U_UNOBSERVED.
+PRIOR_M = {
+    "family: close spelling (Jaro-Winkler >= 0.9)": 0.005,
+    "given: close spelling (Jaro-Winkler >= 0.9)": 0.005,
+    "middle: one contains the other": 0.005,
+    "middle: close spelling": 0.005,
+    "birth: day and month swapped": 0.003,
+    "birth: same month, day unknown": 0.004,
+    "birth: one digit different": 0.005,
+    "birth: same year, month unknown": 0.008,
+    "birth: same year only": 0.003,
+    "personal ID: one digit different": 0.005,
+    "personal ID: two digits swapped": 0.004,
+    "CMND: one digit different": 0.005,
+    "insurance number: one digit different": 0.005,
+}
+# "All other comparisons" (clear disagreement) never seen among true matches.
+PRIOR_M_ELSE = 0.001
+U_UNOBSERVED = 1e-5
 
 
 def _eligible(rule: str) -> str:
@@ -86,6 +110,26 @@ def _within_edits_sql(col: str, edits: int, dialect: str) -> str:
     if dialect == "spark":
         return f"levenshtein({col}_l, {col}_r) <= {edits}"
     return f"length({col}_l) = length({col}_r) and hamming({col}_l, {col}_r) <= {edits}"
+
+
+def names_differ_sql(dialect: str = "duckdb", threshold: float = 0.9) -> str:
+    """Guard: the given names clearly differ and the personal IDs are not the same.
+
+    Splink adds up evidence as if fields were independent, but family members share the family
+    name, village, household, phone — and twins the birth date, sometimes consecutive CCCD numbers.
+    The given name is what tells them apart, so such a pair is never linked automatically (it goes
+    to a reviewer instead). "Clearly" = not a likely typo: more than one edit apart and not close
+    by Jaro-Winkler. (Twins with near-identical names on the register are still kept apart by the
+    register being duplicate-free.) Written over the input columns of both records (aliases l, r).
+    """
+    similarity = "jaro_winkler" if dialect == "spark" else "jaro_winkler_similarity"
+    return (
+        "(coalesce(l.personal_id = r.personal_id, false) = false"
+        " and l.given_ascii is not null and r.given_ascii is not null"
+        " and l.given_ascii <> r.given_ascii"
+        " and levenshtein(l.given_ascii, r.given_ascii) > 1"
+        f" and {similarity}(l.given_ascii, r.given_ascii) < {threshold})"
+    )
 
 
 def _transposed_sql(col: str, dialect: str) -> str:

@@ -37,7 +37,7 @@ select nl.node as a, nr.node as b, p.match_weight as weight
 from link_predictions as p
 join _link_nodes as nl on nl.record_key = p.record_key_l
 join _link_nodes as nr on nr.record_key = p.record_key_r
-where p.run_id = $run_id and p.match_probability >= $upper
+where p.run_id = $run_id and p.match_probability >= $upper and not p.names_differ
     and not exists (
         select 1 from decisions_standing as s
         where s.action = 'split' and s.record_key_l in (p.record_key_l, p.record_key_r)
@@ -95,12 +95,20 @@ def _generated_id(seed_key: str, attempt: int) -> str:
     return "G" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10].upper()
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float) -> dict:
+def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float, records: pa.Table | None = None) -> dict:
     """Recompute person_records from link_predictions of `run_id` and the standing decisions.
 
+    `records` is the prepared linkage input when the caller already has it (else it is re-read).
     Writes persons, person_records and person_events in one transaction; returns counts.
     """
-    con.execute(_NODES_SQL.format(link_input=load_query("link_input")))
+    if records is None:
+        con.execute(_NODES_SQL.format(link_input=load_query("link_input")))
+    else:
+        con.register("_link_input_arrow", records)
+        try:
+            con.execute(_NODES_SQL.format(link_input="select * from _link_input_arrow"))
+        finally:
+            con.unregister("_link_input_arrow")
     roles = con.execute(
         "select case role when 'H' then 0 when 'P' then 1 else 2 end::tinyint as code from _link_nodes order by node"
     ).fetchnumpy()["code"]
@@ -120,11 +128,11 @@ def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float) -> dict:
         create or replace temp table _link_assigned as
         select n.*, l.cluster from _link_nodes as n join _link_labels as l using (node)""")
     con.execute(_CLAIMS_SQL)
-    names = _name_clusters(con)
+    _name_clusters(con)
 
     con.execute("begin transaction")
     try:
-        counts = _write(con, names, run_id)
+        counts = _write(con, run_id)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -134,41 +142,55 @@ def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float) -> dict:
     return counts
 
 
-def _name_clusters(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """cluster -> person_id for every cluster; also stored as temp table _link_names."""
-    names = dict(con.execute("select cluster, person_id from _link_claims").fetchall())
-    unnamed = con.execute("""
-        select cluster, min(record_key) from _link_assigned
-        where cluster not in (select cluster from _link_claims)
-        group by cluster order by cluster""").fetchall()
-    if unnamed:
-        taken = set(names.values())
-        status = dict(con.execute("select person_id, retired_at is not null from persons").fetchall())
-        for cluster_id, seed_key in unnamed:
-            attempt = 0
-            while True:
-                candidate = _generated_id(seed_key, attempt)
-                # An unused id, or a retired one coming back; never one that is active elsewhere.
-                if candidate not in taken and status.get(candidate, True):
-                    break
-                attempt += 1
-            names[cluster_id] = candidate
-            taken.add(candidate)
-    con.execute("create or replace temp table _link_names (cluster integer, person_id varchar)")
-    if names:
-        _bulk_insert_names(con, names)
-    return names
+_GENERATED_SQL = """
+create or replace temp table _link_names as
+with
+unnamed as (
+    select cluster, min(record_key) as seed_key
+    from _link_assigned
+    where cluster not in (select cluster from _link_claims)
+    group by cluster
+),
+generated as (
+    select cluster, seed_key, 'G' || upper(substr(sha1(seed_key), 1, 10)) as person_id from unnamed
+)
+select cluster, person_id, null::varchar as seed_key, false as clash from _link_claims
+union all
+select
+    cluster, person_id, seed_key,
+    person_id in (select person_id from _link_claims)
+        or person_id in (select person_id from persons where retired_at is null)
+        or count(*) over (partition by person_id) > 1 as clash
+from generated
+"""
 
 
-def _bulk_insert_names(con: duckdb.DuckDBPyConnection, names: dict[int, str]) -> None:
-    items = sorted(names.items())
-    table = pa.table({"cluster": pa.array([k for k, _ in items], pa.int32()), "person_id": [v for _, v in items]})
-    con.register("_link_names_arrow", table)
-    con.execute("insert into _link_names select * from _link_names_arrow")
-    con.unregister("_link_names_arrow")
+def _name_clusters(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table _link_names(cluster, person_id): claimed ids, else generated ones.
+
+    A generated id must be new or retired (coming back); one that is taken or active elsewhere is
+    re-drawn from sha1(seed_key#1), #2, … (in cluster order, so the same on every machine).
+    """
+    con.execute(_GENERATED_SQL)
+    clashes = con.execute(
+        "select cluster, seed_key from _link_names where clash order by cluster"
+    ).fetchall()
+    if not clashes:
+        return
+    taken = {row[0] for row in con.execute("select person_id from _link_names where not clash").fetchall()}
+    status = dict(con.execute("select person_id, retired_at is not null from persons").fetchall())
+    for cluster_id, seed_key in clashes:
+        attempt = 0
+        while True:
+            candidate = _generated_id(seed_key, attempt)
+            if candidate not in taken and status.get(candidate, True):
+                break
+            attempt += 1
+        taken.add(candidate)
+        con.execute("update _link_names set person_id = ?, clash = false where cluster = ?", [candidate, cluster_id])
 
 
-def _write(con: duckdb.DuckDBPyConnection, names: dict[int, str], run_id: int) -> dict:
+def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     con.execute("""
         create or replace temp table _link_new as
         select a.record_key, a.kind, a.record_id, nm.person_id, a.anchor_id

@@ -19,7 +19,8 @@ from hssk.link import model, train
 
 BACKENDS = ("duckdb",)
 
-PAIR_COLUMNS = ["record_key_l", "record_key_r", "kind_l", "kind_r", "match_probability", "match_weight"]
+PAIR_COLUMNS = ["record_key_l", "record_key_r", "kind_l", "kind_r", "match_probability", "match_weight",
+                "names_differ"]
 
 
 @dataclass
@@ -29,6 +30,12 @@ class SplinkSession:
     linker: Linker
     work: duckdb.DuckDBPyConnection
     n_records: int
+    records: object = None  # the registered SplinkDataFrame
+
+    def use_settings(self, settings) -> Linker:
+        """Replace the linker by one with `settings` (e.g. the trained model as saved)."""
+        self.linker = Linker(self.records, settings, log_level=logging.ERROR)
+        return self.linker
 
     def close(self) -> None:
         self.work.close()
@@ -41,6 +48,10 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     logging.getLogger("splink").setLevel(logging.ERROR)
     work = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                                "autoload_known_extensions": False})
+    try:  # no progress bar on the terminal (inside Jupyter DuckDB refuses to change it: fine)
+        work.execute("set enable_progress_bar = false")
+    except duckdb.Error:
+        pass
     if threads:
         work.execute(f"set threads = {int(threads)}")
     work.register("link_input_arrow", records)
@@ -49,7 +60,7 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     db_api = DuckDBAPI(connection=work)
     sdf = db_api.register("link_input", dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR)
-    return SplinkSession(linker=linker, work=work, n_records=records.num_rows)
+    return SplinkSession(linker=linker, work=work, n_records=records.num_rows, records=sdf)
 
 
 def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = False, seed: int = train.DEFAULT_SEED,
@@ -62,8 +73,14 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
     model_path = Path(model_path)
     if retrain or not model_path.exists():
         session = open_session(records, model.settings(explain=explain), backend=backend)
+        # One thread while training: parallel sums add up in a varying order, and the model file
+        # should be bit-for-bit the same for the same data and seed.
+        session.work.execute("set threads = 1")
         training = train.train(session.linker, seed=seed, progress=say)
+        session.work.execute("reset threads")
         meta = train.save(session.linker, model_path, training=training, data_summary=_data_summary(records))
+        # Score with exactly what was saved (unobserved levels filled), as a later run will.
+        session.use_settings(train.load_settings(model_path, explain=explain))
         say(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {model_path}")
         return session, meta
     settings_dict = train.load_settings(model_path, explain=explain)
@@ -75,19 +92,23 @@ def _data_summary(records: pa.Table) -> dict:
     return {"n_records": len(sources), "by_source": {s: sources.count(s) for s in sorted(set(sources))}}
 
 
-def predict_pairs(session: SplinkSession, threshold: float) -> pa.Table:
-    """Scored pairs with match_probability >= threshold, keys ordered (l < r)."""
+def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "duckdb") -> pa.Table:
+    """Scored pairs with match_probability >= threshold, keys ordered (l < r), with the
+    `names_differ` guard (see model.names_differ_sql)."""
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
     pairs = predictions.query_sql(
-        """
+        f"""
         select
-            least(unique_id_l, unique_id_r) as record_key_l,
-            greatest(unique_id_l, unique_id_r) as record_key_r,
-            case when unique_id_l < unique_id_r then source_l else source_r end as kind_l,
-            case when unique_id_l < unique_id_r then source_r else source_l end as kind_r,
-            match_probability,
-            match_weight
-        from {this}
+            least(p.unique_id_l, p.unique_id_r) as record_key_l,
+            greatest(p.unique_id_l, p.unique_id_r) as record_key_r,
+            case when p.unique_id_l < p.unique_id_r then p.source_l else p.source_r end as kind_l,
+            case when p.unique_id_l < p.unique_id_r then p.source_r else p.source_l end as kind_r,
+            p.match_probability,
+            p.match_weight,
+            {model.names_differ_sql(dialect)} as names_differ
+        from {{this}} as p
+        join link_input as l on l.unique_id = p.unique_id_l
+        join link_input as r on r.unique_id = p.unique_id_r
         """
     ).as_pyarrow_table()
     predictions.drop_table_from_database_and_remove_from_cache()

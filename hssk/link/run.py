@@ -116,7 +116,7 @@ def run_linkage(
 
     t = time.perf_counter()
     say(0.85, "Gom nhóm thành người và giữ nguyên mã người")
-    counts = persons.rebuild(con, run_id, settings["upper"])
+    counts = persons.rebuild(con, run_id, settings["upper"], records=records)
     timings["persons"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
@@ -141,7 +141,7 @@ def _store_pairs(con: duckdb.DuckDBPyConnection, run_id: int, pairs: pa.Table) -
         con.execute("delete from link_predictions")
         con.execute(
             "insert into link_predictions select ?, record_key_l, record_key_r, kind_l, kind_r, "
-            "match_probability, match_weight from _link_pairs_arrow",
+            "match_probability, match_weight, names_differ from _link_pairs_arrow",
             [run_id],
         )
         con.execute("commit")

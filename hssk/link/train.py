@@ -35,21 +35,53 @@ def _quiet(_: str) -> None:
     pass
 
 
-def train(linker: Linker, *, seed: int = DEFAULT_SEED, progress: Progress = _quiet) -> dict:
-    """Estimate prior, u (seeded random sampling) and m (EM on blocked subsets) in place."""
+def train(linker: Linker, *, seed: int = DEFAULT_SEED, progress: Progress = _quiet,
+          u_max_pairs: float = U_MAX_PAIRS, em_max_pairs: float = EM_MAX_PAIRS) -> dict:
+    """Estimate prior, u (seeded random sampling) and m (EM on blocked subsets) in place.
+
+    Reproducible: the same records and seed give the same model, bit for bit when the DuckDB
+    connection runs one thread (parallel sums add up in a varying order).
+    """
     logging.getLogger("splink").setLevel(logging.ERROR)
     progress("Ước lượng xác suất hai bản ghi ngẫu nhiên trùng nhau")
     linker.training.estimate_probability_two_random_records_match(
         model.deterministic_rules(), recall=PRIOR_RECALL
     )
     progress("Ước lượng tham số u (lấy mẫu ngẫu nhiên có hạt giống)")
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     sessions = []
     for rule in model.training_blocking_rules():
         progress(f"Ước lượng tham số m (EM) trên khối: {rule.split(' and (')[0]}")
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_MAX_PAIRS)
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
         sessions.append(rule)
-    return {"seed": seed, "u_max_pairs": U_MAX_PAIRS, "em_rules": sessions, "prior_recall": PRIOR_RECALL}
+    return {"seed": seed, "u_max_pairs": u_max_pairs, "em_max_pairs": em_max_pairs, "em_rules": sessions,
+            "prior_recall": PRIOR_RECALL}
+
+
+def _trained(value) -> bool:
+    return isinstance(value, (int, float)) and value > 0
+
+
+def fill_unobserved(settings_dict: dict) -> tuple[dict, list[str]]:
+    """Give every level an m and u: priors (model.PRIOR_M) where training saw no example.
+
+    Without this Splink falls back to positional defaults that can even turn strong evidence
+    (two ID digits swapped) into negative weight. Returns the settings and what was filled.
+    """
+    filled = []
+    for comparison in settings_dict["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            label = level.get("label_for_charts", "")
+            if not _trained(level.get("m_probability")):
+                is_else = level.get("sql_condition", "").strip().upper() == "ELSE"
+                level["m_probability"] = model.PRIOR_M.get(label, model.PRIOR_M_ELSE if is_else else 0.005)
+                filled.append(f"m: {label}")
+            if not _trained(level.get("u_probability")):
+                level["u_probability"] = model.U_UNOBSERVED
+                filled.append(f"u: {label}")
+    return settings_dict, filled
 
 
 def meta_path(model_path: Path) -> Path:
@@ -61,13 +93,18 @@ def read_meta(model_path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def trained_settings(linker: Linker) -> dict:
+    """The linker's settings as a dict, unobserved levels filled, without the random linker uid."""
+    settings_dict, _ = fill_unobserved(linker.misc.save_model_to_json(None))
+    settings_dict.pop("linker_uid", None)
+    return settings_dict
+
+
 def save(linker: Linker, model_path: Path, *, training: dict, data_summary: dict) -> dict:
     """Write the model JSON, its meta file and a copy in history/. Returns the meta."""
     model_path = Path(model_path)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    settings_dict = linker.misc.save_model_to_json(None)
-    # The uid is random per linker; drop it so the same training gives the same file.
-    settings_dict.pop("linker_uid", None)
+    settings_dict = trained_settings(linker)
     text = json.dumps(settings_dict, indent=2, ensure_ascii=False, sort_keys=True)
     model_path.write_text(text, encoding="utf-8")
     previous = read_meta(model_path)
@@ -103,6 +140,9 @@ def load_settings(model_path: Path, *, explain: bool = False) -> dict:
         settings_dict = json.loads(model_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise HsskError("Không đọc được tệp mô hình liên kết.", f"{model_path}: {exc}") from exc
+    # Blocking decides which pairs get scored (speed and recall), not how they are scored: it
+    # always comes from this code, so improving it does not require re-estimating the model.
+    settings_dict["blocking_rules_to_generate_predictions"] = model.prediction_blocking_rules()
     if explain:
         settings_dict["retain_matching_columns"] = True
         settings_dict["retain_intermediate_calculation_columns"] = True

@@ -20,14 +20,20 @@ con, user = ui.page("Chất lượng dữ liệu", "view_quality")
 ui.require_data(con)
 kpi = ui.backend("hssk.kpi")
 
+worklists = ui.backend("hssk.worklists")
+
 st.subheader("Tỷ lệ hồ sơ HSSK đã điền từng trường hành chính, theo thôn")
+FIELD_LABELS = {**worklists.COLUMN_LABELS, "insurance_no": "Số thẻ BHYT", "death_date": "Ngày mất",
+                "event_date": "Ngày khám/tiêm", "record_id": "Mã hồ sơ"}
 try:
     completeness = ui.cached(kpi.field_completeness)
     field_labels = dict(zip(*[kpi.admin_fields()[c] for c in ("field", "label_vi")]))
+    FIELD_LABELS.update(field_labels)
 except HsskError as exc:
     st.info(exc.message)
 else:
-    st.plotly_chart(ui.completeness_heatmap(completeness, field_labels), key="quality_heatmap")
+    st.plotly_chart(ui.completeness_heatmap(completeness, field_labels), key="quality_heatmap",
+                    config=ui.PLOTLY_CONFIG)
 
 village = ui.village_filter(con)
 
@@ -45,15 +51,21 @@ if summary.empty:
     st.stop()
 
 st.subheader("Phát hiện theo loại")
-table = summary.assign(kind=summary["kind"].map(lambda k: KIND_LABELS.get(k, k)),
-                       code=summary["code"].map(lambda c: CODE_LABELS.get(c, c)))
+def labelled(frame):
+    return frame.assign(kind=frame["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+                        field=frame["field"].map(lambda f: FIELD_LABELS.get(f, f)),
+                        code=frame["code"].map(lambda c: CODE_LABELS.get(c, c)))
+
+
+table = labelled(summary)
 st.dataframe(table.rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
              hide_index=True)
 
 st.subheader("Ví dụ")
 choices = list(summary[["kind", "field", "code"]].itertuples(index=False, name=None))
 picked = st.selectbox("Xem ví dụ của", choices, key="finding_kind",
-                      format_func=lambda t: f"{KIND_LABELS.get(t[0], t[0])} · {t[1]} · {CODE_LABELS.get(t[2], t[2])}")
+                      format_func=lambda t: f"{KIND_LABELS.get(t[0], t[0])} · {FIELD_LABELS.get(t[1], t[1])} · "
+                                            f"{CODE_LABELS.get(t[2], t[2])}")
 examples = con.execute(f"""
     select record_id as "Mã hồ sơ", village as "Thôn", value as "Giá trị gốc", detail as "Chi tiết"
     from ({FINDINGS}) where kind = $kind and field = $field and code = $code
@@ -62,11 +74,12 @@ examples = con.execute(f"""
 ui.show_table(con, user, examples, what=f"quality_examples:{picked[0]}:{picked[1]}")
 
 repairs = con.execute(f"""
-    select field as "Trường", value as "Trong tệp", detail as "Sau khi sửa"
+    select field, value as "Trong tệp", detail as "Sau khi sửa"
     from ({FINDINGS}) where code = 'legacy_encoding' limit 20""", {"village": village}).df()
 if not repairs.empty:
     st.subheader("Sửa lỗi mã hoá cũ (TCVN3/VNI)")
-    ui.show_table(con, user, repairs, what="quality_legacy_repairs")
+    repairs = repairs.assign(field=repairs["field"].map(lambda f: FIELD_LABELS.get(f, f)))
+    ui.show_table(con, user, repairs.rename(columns={"field": "Trường"}), what="quality_legacy_repairs")
 
 invalid_ids = con.execute(f"""
     select kind, field, code, count(*) as n from ({FINDINGS})
@@ -74,5 +87,5 @@ invalid_ids = con.execute(f"""
     group by all order by n desc""", {"village": village}).df()
 if not invalid_ids.empty:
     st.subheader("Mã định danh, BHYT, điện thoại không hợp lệ")
-    st.dataframe(invalid_ids.rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
+    st.dataframe(labelled(invalid_ids).rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
                  hide_index=True)

@@ -25,7 +25,8 @@ st.header(village)
 
 left, right = st.columns(2)
 for column, key in ((left, "kpi_admin"), (right, "kpi_health")):
-    column.plotly_chart(ui.gauge(values[key], targets[key], labels.get(key, key)), key=f"gauge_{key}")
+    column.plotly_chart(ui.gauge(values[key], targets[key], ui.GAUGE_TITLES[key]), key=f"gauge_{key}",
+                        config=ui.PLOTLY_CONFIG)
 cols = st.columns(4)
 cols[0].metric(labels["coverage"], ui.fmt_pct(values["coverage"]))
 for i, key in enumerate(["residents_alive", "with_record", "missing_record", "duplicate_persons",
@@ -39,17 +40,18 @@ shown = fields[fields["village"].isin(["", village])]
 if shown.empty:
     st.caption("Chưa đo được trường nào.")
 else:
-    st.plotly_chart(ui.completeness_heatmap(shown, field_labels), key="village_heatmap")
+    st.plotly_chart(ui.completeness_heatmap(shown, field_labels), key="village_heatmap",
+                    config=ui.PLOTLY_CONFIG)
 
 st.subheader("Tiến độ")
 ui.progress_section(con, user, village=village)
 
 st.subheader("Danh sách công việc của thôn")
 mask = not user.can("see_personal_data")
-tabs = st.tabs([w.title for w in worklists.WORKLISTS.values()])
-for tab, kind in zip(tabs, worklists.WORKLISTS):
-    with tab:
-        frame = worklists.to_display(ui.cached(worklists.build, kind, village=village, mask_ids=mask))
-        st.caption(f"{ui.fmt_int(len(frame))} dòng")
-        ui.show_table(con, user, frame, what=f"worklist:{kind}:{village}")
+counts = {kind: len(ui.cached(worklists.build, kind, village=village, mask_ids=mask)) for kind in worklists.WORKLISTS}
+kind = st.segmented_control("Danh sách", list(worklists.WORKLISTS), default="missing_record", key="village_worklist",
+                            format_func=lambda k: f"{worklists.WORKLISTS[k].title} ({ui.fmt_int(counts[k])})")
+if kind:
+    frame = worklists.to_display(ui.cached(worklists.build, kind, village=village, mask_ids=mask))
+    ui.show_table(con, user, frame, what=f"worklist:{kind}:{village}")
 st.caption("Tải danh sách về máy ở trang «Danh sách công việc».")

@@ -24,7 +24,8 @@ st.caption(f"Số liệu tính đến ngày {pd.Timestamp(result['as_of']):%d/%m
 
 left, right = st.columns(2)
 for column, key in ((left, "kpi_admin"), (right, "kpi_health")):
-    column.plotly_chart(ui.gauge(overall[key], targets[key], labels.get(key, key)), key=f"gauge_{key}")
+    column.plotly_chart(ui.gauge(overall[key], targets[key], ui.GAUGE_TITLES[key]), key=f"gauge_{key}",
+                        config=ui.PLOTLY_CONFIG)
 
 COUNTS = ["residents_alive", "with_record", "missing_record", "duplicate_persons", "extra_records",
           "deceased_with_record", "off_register_records"]
@@ -46,7 +47,7 @@ else:
     left, right = st.columns(2)
     for column, key in ((left, "kpi_admin"), (right, "kpi_health")):
         column.plotly_chart(ui.village_gap_bars(villages, key, targets[key], labels.get(key, key)),
-                            key=f"bars_{key}")
+                            key=f"bars_{key}", config=ui.PLOTLY_CONFIG)
 
 st.subheader("Tiến độ đến hạn chót")
 ui.progress_section(con, user, village=None)

@@ -39,7 +39,10 @@ _append_lock = threading.Lock()  # one process writes; two sessions must not for
 
 def record(con: duckdb.DuckDBPyConnection, user_name: str | None, role: str | None, action: str,
            target: str | None = None, detail: dict | None = None) -> int:
-    """Append one event and return its audit_id. `detail` is stored as JSON (keep identifiers out of it)."""
+    """Append one event and return its audit_id. `detail` is stored as JSON.
+
+    Targets may name records (record keys); only the station head can read the log.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     detail_json = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)

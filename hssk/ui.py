@@ -347,11 +347,10 @@ def village_filter(con: duckdb.DuckDBPyConnection, *, options: list[str] | None 
     remembered = st.session_state.get(_SESSION_VILLAGE)
     index = choices.index(remembered) if remembered in choices else 0
     where = st.sidebar if sidebar else st
-    choice = where.selectbox("Thôn", choices, index=index, key=key,
-                             format_func=lambda v: "Toàn xã" if v is None else v)
-    if choice is not None or allow_all:
-        st.session_state[_SESSION_VILLAGE] = choice
-    return choice
+    # Only a choice the user made follows them to other pages (not the default of a village-only page).
+    return where.selectbox("Thôn", choices, index=index, key=key,
+                           format_func=lambda v: "Toàn xã" if v is None else v,
+                           on_change=lambda: st.session_state.__setitem__(_SESSION_VILLAGE, st.session_state[key]))
 
 
 def settings() -> dict:
@@ -379,10 +378,13 @@ def fmt_pct(value, digits: int = 1) -> str:
 
 # --- KPI display --------------------------------------------------------------------------------------
 
+GAUGE_TITLES = {"kpi_admin": "Thông tin hành chính đúng và đủ", "kpi_health": "Có thông tin sức khỏe cơ bản"}
+
 _EXTRA_LABELS = {
     "dim_dung": "Đúng (khớp dân cư)", "dim_du": "Đủ (đủ trường)", "dim_sach": "Sạch (không lỗi, không trùng)",
     "dim_song": "Sống (còn hiệu lực, cập nhật)",
 }
+PLOTLY_CONFIG = {"displayModeBar": False}  # no toolbar: nothing to fetch, less to draw
 TARGET_KEYS = {"kpi_admin": "target_admin", "kpi_health": "target_health"}
 DEFAULT_TARGETS = {"kpi_admin": 0.95, "kpi_health": 0.90}
 
@@ -418,11 +420,12 @@ def gauge(value, target: float, title: str):
         mode="gauge+number+delta", value=pct,
         number={"suffix": " %", "valueformat": ".1f"},
         delta={"reference": target * 100, "valueformat": ".1f", "suffix": " điểm"},
-        title={"text": f"{title}<br><span style='font-size:0.8em'>chỉ tiêu {target * 100:.0f} %</span>"},
+        title={"text": f"{title}<br><span style='font-size:0.75em'>chỉ tiêu {target * 100:.0f} %</span>",
+               "font": {"size": 16}},
         gauge={"axis": {"range": [0, 100]}, "bar": {"color": "#0b6e4f" if reached else "#d9822b"},
                "threshold": {"line": {"color": "#b00020", "width": 3}, "thickness": 0.8, "value": target * 100}},
     ))
-    fig.update_layout(height=260, margin={"l": 30, "r": 30, "t": 70, "b": 10})
+    fig.update_layout(height=260, margin={"l": 30, "r": 30, "t": 70, "b": 10}, separators=",.")
     return fig
 
 
@@ -434,12 +437,12 @@ def village_gap_bars(frame: pd.DataFrame, key: str, target: float, title: str):
     fig = go.Figure(go.Bar(
         x=data[key] * 100, y=data["village"], orientation="h",
         marker_color=["#0b6e4f" if g <= 0 else "#d9822b" for g in data["gap"]],
-        text=[f"{v * 100:.1f} %" for v in data[key]], textposition="auto",
+        text=[fmt_pct(v) for v in data[key]], textposition="auto",
         hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
     fig.add_vline(x=target * 100, line_color="#b00020", line_dash="dash",
-                  annotation_text=f"chỉ tiêu {target * 100:.0f} %")
+                  annotation_text=f"chỉ tiêu {target * 100:.0f} %", annotation_position="bottom left")
     fig.update_layout(title=title, height=max(240, 34 * len(data) + 90), xaxis={"range": [0, 100], "ticksuffix": " %"},
-                      margin={"l": 10, "r": 10, "t": 50, "b": 30})
+                      margin={"l": 10, "r": 10, "t": 50, "b": 30}, separators=",.")
     return fig
 
 
@@ -464,7 +467,8 @@ def progress_chart(frame: pd.DataFrame, end=None):
         fig.add_vline(x=pd.Timestamp(end).timestamp() * 1000, line_color="#b00020",
                       annotation_text=f"hạn chót {pd.Timestamp(end):%d/%m/%Y}", annotation_position="top left")
     fig.update_layout(height=380, yaxis={"range": [0, 100], "ticksuffix": " %"}, xaxis={"tickformat": "%d/%m/%Y"},
-                      legend={"orientation": "h", "y": -0.25}, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+                      legend={"orientation": "h", "y": -0.25}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      separators=",.")
     return fig
 
 
@@ -478,7 +482,7 @@ def progress_section(con: duckdb.DuckDBPyConnection, user: User, village: str | 
     if frame[frame["series"] == "observed"].empty:
         st.caption("Chưa có lịch sử chỉ tiêu: mỗi lần ghi nhận số liệu sẽ thêm một điểm vào biểu đồ.")
     else:
-        st.plotly_chart(progress_chart(frame, deadline()), key=f"progress_{key}")
+        st.plotly_chart(progress_chart(frame, deadline()), key=f"progress_{key}", config=PLOTLY_CONFIG)
     if not projection.empty:
         labels = kpi_labels()
         table = pd.DataFrame({
@@ -515,7 +519,8 @@ def completeness_heatmap(frame: pd.DataFrame, field_labels: dict[str, str] | Non
         z=z.values, x=columns, y=[field_labels.get(f, f) for f in table.index], zmin=0, zmax=100,
         colorscale="RdYlGn", text=z.values, texttemplate="%{text:.0f}", colorbar={"ticksuffix": " %"},
         hovertemplate="%{y} · %{x}: %{z:.1f} %<extra></extra>"))
-    fig.update_layout(height=max(300, 24 * len(table) + 120), margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    fig.update_layout(height=max(300, 24 * len(table) + 120), margin={"l": 10, "r": 10, "t": 20, "b": 10},
+                      separators=",.")
     return fig
 
 
@@ -537,16 +542,28 @@ def waterfall_chart(steps: pd.DataFrame, title: str = ""):
     return fig
 
 
+WATERFALL_FUNCTIONS = ("explain_pair", "pair_waterfall", "waterfall")
+
+
 def waterfall_section(link, con: duckdb.DuckDBPyConnection, key_l: str, key_r: str) -> None:
-    """Why the model scored this pair as it did (hssk.link's explanation, drawn locally with plotly)."""
-    explain = getattr(link, "explain_pair", None)
+    """Why the model scored this pair as it did, drawn offline.
+
+    Uses the first of WATERFALL_FUNCTIONS that `hssk.link` offers, called as f(con, key_l, key_r). It may
+    return a frame (label, match_weight[, detail]) drawn with plotly, or a Splink chart / Vega-Lite spec
+    (an object with `chart_dict`, or a dict) drawn with st.vega_lite_chart — both without any download.
+    """
+    explain = next((getattr(link, name) for name in WATERFALL_FUNCTIONS if hasattr(link, name)), None)
     if explain is None:
         st.caption("Giải thích điểm ghép nối (biểu đồ thác nước) chưa sẵn sàng.")
         return
     try:
-        steps = explain(con, key_l, key_r)
+        result = explain(con, key_l, key_r)
     except HsskError as exc:
         st.caption(exc.message)
         return
     with st.expander("Vì sao mô hình cho điểm như vậy (biểu đồ thác nước)", expanded=True):
-        st.plotly_chart(waterfall_chart(steps), key=f"waterfall::{key_l}|{key_r}")
+        if isinstance(result, pd.DataFrame):
+            st.plotly_chart(waterfall_chart(result), key=f"waterfall::{key_l}|{key_r}", config=PLOTLY_CONFIG)
+        else:
+            spec = getattr(result, "chart_dict", result)
+            st.vega_lite_chart(spec, key=f"waterfall::{key_l}|{key_r}")

@@ -35,6 +35,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -44,7 +45,7 @@ if str(ROOT) not in sys.path:
 
 from hssk import config as hssk_config  # noqa: E402
 from hssk.db import connect  # noqa: E402
-from hssk.link import evaluate as link_evaluate  # noqa: E402
+from hssk.link.evaluate import evaluate as evaluate_linkage  # noqa: E402
 from hssk.link import model, persons, predict, prepare, train  # noqa: E402
 from hssk.link.run import linkage_config  # noqa: E402
 
@@ -231,24 +232,20 @@ if truth_records is not None:
     work.execute("insert into link_runs (run_id, started_at, thresholds, n_records, n_pairs) values "
                  "(?, current_timestamp::timestamp, ?, ?, ?)",
                  [run_id, f'{{"upper": {SETTINGS["upper"]}, "lower": 0.01}}', records.num_rows, len(scored)])
-    keep = scored[["unique_id_l", "unique_id_r", "source_l", "source_r", "match_probability", "match_weight"]]
-    work.register("scored_pairs", keep)
-    work.execute("""insert into link_predictions select ?, least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r),
-                    case when unique_id_l < unique_id_r then source_l else source_r end,
-                    case when unique_id_l < unique_id_r then source_r else source_l end,
-                    match_probability, match_weight from scored_pairs""", [run_id])
+    work.register("scored_pairs", predict.pairs_from_predictions(pairs))
+    work.execute("insert into link_predictions select ?, * from scored_pairs", [run_id])
     work.unregister("scored_pairs")
     rows = []
     for upper in candidates:
         work.execute("delete from person_records")  # each candidate from scratch
         persons.rebuild(work, run_id, upper)
-        report = link_evaluate.evaluate(work, TRUTH_DIR)
+        report = evaluate_linkage(work, TRUTH_DIR)
         h = report["headline"]
         twins_merged = report["hard_cases"].get("twin", {}).get("merged", 0)
         rows.append({"upper": upper, "precision": h["precision"], "recall": h["recall"], "f1": h["f1"],
                      "exact_people": report["clusters"]["exact_share"], "twins_merged": twins_merged})
     sweep = pd.DataFrame(rows)
-    display(sweep.style.format({c: "{:.4f}" for c in ("precision", "recall", "f1", "exact_people")}))
+    display(sweep.round(4))
     sweep_chart = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": sweep.melt(id_vars="upper", value_vars=["precision", "recall", "f1"]).to_dict("records")},
@@ -274,21 +271,24 @@ if len(decided) >= 5:
 
 # %% [markdown]
 # ### Quy tắc chọn
-# - **ngưỡng trên**: F1 theo người cao nhất, không gộp nhầm cặp sinh đôi; bằng nhau thì chọn ngưỡng cao hơn
-#   (ít tự động ghép nhầm hơn);
-# - **ngưỡng dưới**: đủ thấp để 99,5% cặp đúng (HSSK–HSSK, HSSK–dân cư) có điểm từ ngưỡng dưới trở lên, tức là
-#   cặp đúng không tự ghép được thì vẫn vào hàng chờ duyệt.
+# - **ngưỡng trên**: ngưỡng cao nhất có F1 theo người chỉ kém F1 tốt nhất dưới 0,001 và không gộp nhầm cặp
+#   sinh đôi (ưu tiên tự động ghép ít mà chắc);
+# - **ngưỡng dưới**: 95% cặp đúng (HSSK–HSSK, HSSK–dân cư) *dưới* ngưỡng trên có điểm từ ngưỡng dưới trở lên,
+#   tức là cặp đúng không tự ghép được phần lớn vẫn vào hàng chờ duyệt.
 # Không có nhãn nào: giữ nguyên ngưỡng hiện tại.
 
 # %%
 upper, lower = SETTINGS["upper"], SETTINGS["lower"]
 if sweep is not None:
     ok = sweep[sweep["twins_merged"] == 0]
-    best = ok.sort_values(["f1", "upper"], ascending=[False, False]).iloc[0]
-    upper = float(best["upper"])
+    if len(ok):
+        upper = float(ok[ok["f1"] >= ok["f1"].max() - 0.001]["upper"].max())
     true_pairs = scored[(scored["truth_uid_l"] == scored["truth_uid_r"])
                         & scored["kinds"].isin(["hssk–hssk", "hssk–population"])]
-    lower = float(min(upper, max(0.05, round(true_pairs["match_probability"].quantile(0.005), 2))))
+    below = true_pairs[true_pairs["match_probability"] < upper]["match_probability"]
+    if len(below):
+        lower = float(max(0.01, np.floor(below.quantile(0.05) * 100) / 100))
+    lower = min(lower, upper)
 elif len(decided) >= 5:
     decided_scores = decided.merge(
         scored[["unique_id_l", "unique_id_r", "match_probability"]], how="inner", on=["unique_id_l", "unique_id_r"])

@@ -42,4 +42,9 @@ keyed as (
     from snapshot
 )
 
-select * from keyed
+-- features_hash: what the model compares; an unchanged hash means unchanged scores (incremental runs)
+select
+    *,
+    md5(concat_ws('|', family_key, middle_key, given_key, family_ascii, middle_ascii, given_ascii,
+        birth_text, sex, personal_id, old_id, bhxh_no, village, household_code, phone)) as features_hash
+from keyed

@@ -34,6 +34,13 @@ create table if not exists link_predictions (
 -- databases created before the guard existed
 alter table link_predictions add column if not exists names_differ boolean default false;
 
+-- What each record looked like to the model in the last finished run (incremental runs score only
+-- records that are new or changed since, and keep the stored pairs between the others).
+create table if not exists link_record_state (
+    record_key varchar not null,
+    features_hash varchar not null
+);
+
 -- Every person id ever given out; never deleted, `retired_at` set when merged away or emptied.
 create table if not exists persons (
     person_id varchar not null,

@@ -2,12 +2,36 @@
 
 import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 
 from hssk import auth, db
 from hssk.errors import HsskError
 from hssk.masking import mask_frame, mask_id, mask_text
 
 PASSWORD = "mat-khau-du-dai"
+
+
+PRODUCTION_HASHER = auth._hasher
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(monkeypatch):
+    """Cheap argon2id parameters keep these tests fast; test_production_hash_parameters checks the real ones."""
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def test_production_hash_parameters():
+    # OWASP's minimum for argon2id is 19 MiB memory with 2 iterations.
+    assert PRODUCTION_HASHER.memory_cost >= 19 * 1024 and PRODUCTION_HASHER.time_cost >= 2
+    assert PRODUCTION_HASHER.hash("mat-khau-du-dai").startswith("$argon2id$")
+
+
+def test_a_hash_made_with_older_parameters_is_upgraded_at_login(con, monkeypatch):
+    auth.create_user(con, "canbo", PASSWORD, "xem")
+    monkeypatch.setattr(auth, "_hasher", PRODUCTION_HASHER)
+    assert auth.authenticate(con, "canbo", PASSWORD).user_name == "canbo"
+    stored = con.execute("select password_hash from users").fetchone()[0]
+    assert f"m={PRODUCTION_HASHER.memory_cost}" in stored
 
 
 @pytest.fixture

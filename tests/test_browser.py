@@ -22,13 +22,16 @@ import openpyxl
 import pytest
 
 from hssk import config, ui
-from test_app_data import demo  # noqa: F401  (session fixture: demo database + kpi --json + identifiers)
+from test_app_data import demo  # noqa: F401  (session fixture: demo database, kpi --json, identifiers)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("HSSK_ARTIFACTS", ROOT / "tests" / "artifacts"))
 HEAD, VIEWER, PASSWORD = "truongtram", "canboxem", "mat-khau-du-dai-2026"
-MAX_RENDER_SECONDS = 1.0  # a page switch on cached figures
+# A page switch on cached figures, measured from the click until the script finished and every chart was
+# drawn. The Python side is held to 1 s in test_app_data; the browser adds chart drawing, slow on a busy
+# 2-core CI machine, hence the margin (measured values are printed).
+MAX_RENDER_SECONDS = float(os.environ.get("HSSK_MAX_RENDER_SECONDS", "2.0"))
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
@@ -140,8 +143,12 @@ def xlsx_text(data: bytes) -> str:
 
 def test_the_station_journey(server, page, demo):  # noqa: F811
     timings = {}
+    page.goto(server["url"] + "/doi_soat")  # a page's address before anyone exists: the first-run form
+    page.get_by_role("heading", name="Thiết lập lần đầu").wait_for()
+    assert "Đối soát" not in page.locator("body").inner_text()
     page.goto(server["url"])
     page.get_by_role("heading", name="Thiết lập lần đầu").wait_for()
+    idle(page)
     shot(page, "01_first_run")
 
     for label, value in (("Tên đăng nhập", HEAD), ("Họ và tên", "Nguyễn Thị Hoa"), ("Mật khẩu", PASSWORD),
@@ -198,6 +205,7 @@ def test_the_station_journey(server, page, demo):  # noqa: F811
     shot(page, "07_admin")
     page.get_by_role("button", name="Đăng xuất").click()
     page.get_by_role("heading", name="Đăng nhập").wait_for()
+    idle(page)
     page.get_by_label("Tên đăng nhập", exact=True).fill(VIEWER)
     page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()

@@ -78,11 +78,14 @@ def test_every_record_gets_one_person_and_register_people_stay_apart(con):
     assert anchored[0] == anchored[1]
 
 
-def test_rerun_keeps_every_person_id(con):
+@pytest.mark.parametrize("full", [False, True])
+def test_rerun_keeps_every_person_id(con, full):
     before = mapping(con)
+    pairs = con.execute("select * exclude (run_id) from link_predictions order by all").fetchall()
     n_events = con.execute("select count(*) from person_events").fetchall()[0][0]
-    run_linkage(con)
+    run_linkage(con, full=full)
     assert mapping(con) == before
+    assert con.execute("select * exclude (run_id) from link_predictions order by all").fetchall() == pairs
     assert con.execute("select count(*) from person_events").fetchall()[0][0] == n_events
 
 
@@ -135,6 +138,9 @@ def test_next_month_export_keeps_unchanged_people_and_every_decision(con, demo, 
     import_files(con, new_files, "hssk", note="tháng sau", progress=None)
     run_linkage(con)
     after = mapping(con)
+    mode, n_scored = con.execute("select summary->>'mode', (summary->>'n_scored_records')::int from link_runs "
+                                 "order by run_id desc limit 1").fetchall()[0]
+    assert mode == "incremental" and 0 < n_scored < 20  # the changed row (and nothing else) scored again
     hashes_after = dict(con.execute("select record_key, row_hash from current_clean").fetchall())
 
     # decisions still hold
@@ -153,6 +159,9 @@ def test_next_month_export_keeps_unchanged_people_and_every_decision(con, demo, 
     # the dropped records are gone from the mapping, nothing else is
     assert set(after) == set(hashes_after)
     assert not set(dropped) & set(after) and set(dropped) <= set(before)
+    # scoring everything again agrees with the incremental run
+    run_linkage(con, full=True)
+    assert mapping(con) == after
 
 
 def test_training_is_reproducible_with_a_seed(con, tmp_path):
@@ -221,3 +230,31 @@ def test_twins_sharing_household_phone_and_birthday_are_not_merged(tmp_path):
         queue = con.execute("select reason from review_queue where record_key_l = 'hssk:U1' "
                             "and record_key_r = 'hssk:U2'").fetchall()
         assert queue == [("names_differ",)]
+
+
+def test_cli_link_export_and_evaluate(con, demo, tmp_path, capsys):
+    from hssk.cli import main
+
+    db = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0][0]
+    con.close()
+    assert main(["link", "--db", db]) == 0
+    captured = capsys.readouterr()
+    assert "hồ sơ thành" in captured.out and "%]" in captured.err  # result and progress lines
+
+    out = tmp_path / "clusters.csv"
+    assert main(["export", "clusters", "--out", str(out), "--db", db]) == 0
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["source", "record_id", "person_id"]
+    with connect(db, read_only=True) as check:
+        n_rows = check.execute("select count(*) from current_clean").fetchall()[0][0]
+        deaths = check.execute("select record_id from current_clean where kind = 'deaths' "
+                               "order by row_number limit 1").fetchall()[0][0]
+    assert len(rows) == n_rows and all(r["person_id"] for r in rows)
+    assert {r["source"] for r in rows} == set(KINDS)
+    assert deaths == "1"
+
+    capsys.readouterr()
+    assert main(["evaluate", "--truth", str(demo["made"]["truth_dir"]), "--db", db]) == 0
+    report = capsys.readouterr().out
+    assert "F1" in report and "sinh đôi" in report

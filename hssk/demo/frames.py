@@ -44,6 +44,8 @@ def arrow_text(values) -> "pa.Array":
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(values, pa.DictionaryArray):
+        return values  # low-cardinality column, written as its values
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         arr = values if values.type == pa.string() else pc.cast(values, pa.string())
         if isinstance(arr, pa.ChunkedArray):
@@ -66,6 +68,7 @@ def arrow_text(values) -> "pa.Array":
 def write_arrow_csv(path, columns: dict, header: list[str] | None = None, encoding: str = "utf-8",
                     eol: str = "\n") -> None:
     """A CSV from columns of text (Arrow writer: fast; text values are quoted, empty cells left empty)."""
+    import csv
     import io
 
     import pyarrow as pa
@@ -73,7 +76,9 @@ def write_arrow_csv(path, columns: dict, header: list[str] | None = None, encodi
 
     names = list(columns)
     table = pa.table({f"c{i}": arrow_text(v) for i, v in enumerate(columns.values())})
-    head = ",".join(header or names) + eol
+    line = io.StringIO()
+    csv.writer(line, lineterminator=eol).writerow(header or names)  # quotes headers such as "Họ, chữ đệm và tên"
+    head = line.getvalue()
     if encoding == "utf-8" and eol == "\n":
         with open(path, "wb") as fh:
             fh.write(head.encode("utf-8"))

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from hssk.demo import corrupt as C
 from hssk.demo import hssk_export, tables, truth, writers
-from hssk.demo.frames import ArrowColumns, arrow_text, cached_arrow_text, frame
+from hssk.demo.answer_key import AnswerKey, write_table
+from hssk.demo.frames import ArrowColumns
 from hssk.demo.health import person_health
-from hssk.demo.layouts import Layout, layouts
+from hssk.demo.layouts import layouts
 from hssk.demo.population import build_population
 from hssk.demo.quality import village_qualities
 from hssk.demo.readme import readme_text
@@ -75,127 +74,34 @@ def _generate(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date
     care_cells, care_rows, care_order, care_events = tables.care(rngs["care"], people, health, residents, today,
                                                                 people_arrow)
 
+    key = AnswerKey(truth_dir)
     files: dict[str, list[Path]] = {}
-    records: list[pa.Table] = []
-
-    converted: dict = {}  # Arrow versions of columns written to more than one file
-    positions: dict[str, np.ndarray] = {}  # source -> file position (0-based data row) of each cell row
-
-    def emit(layout: Layout, cells: C.Cells, order: np.ndarray, persons: np.ndarray, record_ids) -> None:
-        """Write cell rows `order` (file order) and their truth rows; persons/record_ids are per cell row."""
+    converted: dict = {}  # Arrow versions of columns written to more than one file (the two HSSK parts)
+    outputs = [
+        (lay["population"][0], pop_cells, pop_order, pop_rows, pop_cells.cols["personal_id"]),
+        *[(layout, hssk_cells, hssk_export.file_order(rec, k), rec["person"].to_numpy(),
+           hssk_cells.cols["record_id"]) for k, layout in enumerate(hssk_parts)],
+        (lay["deaths"][0], death_cells, death_order, death_rows, None),
+        (ins_layout, ins_cells, ins_order, ins_rows, ins_cells.cols["insurance_no"]),
+        (lay["care"][0], care_cells, care_order, care_rows, None),
+    ]
+    for layout, cells, order, persons, record_ids in outputs:
         path = out_dir / layout.file_name
         writers.write(path, layout, [cells.cols[f] for f in layout.headers], order, converted)
         files.setdefault(layout.kind, []).append(path)
-        n = len(order)
-        ids = cached_arrow_text(record_ids, converted) if record_ids is not None else arrow_text(np.arange(1, n + 1))
-        if record_ids is not None:
-            ids = pc.take(ids, pa.array(order))
-        records.append(pa.table({
-            "source": pa.repeat(pa.scalar(layout.kind), n), "record_id": ids,
-            "file": pa.repeat(pa.scalar(layout.file_name), n), "row_number": arrow_text(np.arange(1, n + 1)),
-            "person_uid": person_uids(persons[order]),
-        }))
-        pos = positions.setdefault(layout.kind, np.zeros(cells.n, dtype=np.int64))
-        pos[order] = np.arange(n)
+        key.add_file(layout, cells, order, persons, record_ids)
 
-    emit(lay["population"][0], pop_cells, pop_order, pop_rows, pop_cells.cols["personal_id"])
-    for k, layout in enumerate(hssk_parts):
-        emit(layout, hssk_cells, hssk_export.file_order(rec, k), rec["person"].to_numpy(),
-             hssk_cells.cols["record_id"])
-    emit(lay["deaths"][0], death_cells, death_order, death_rows, None)
-    emit(ins_layout, ins_cells, ins_order, ins_rows, ins_cells.cols["insurance_no"])
-    emit(lay["care"][0], care_cells, care_order, care_rows, None)
-
-    _write_truth(truth_dir, people, people_arrow, rec, hssk_cells, hssk_parts, death_cells, lay["deaths"][0], ins_cells,
-                 ins_layout, care_events, records, positions, vs, qualities, lay, today, residents, seed, fmt)
-    return {"files": files, "truth_dir": truth_dir}
-
-
-def person_uids(rows: np.ndarray) -> pa.Array:
-    """'U0000001' … for person rows (the same text as people.person_uid, built in Arrow)."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(rows, dtype=np.int64) + 1), pa.string()), 7, "0")
-    return pc.binary_join_element_wise(pa.scalar("U"), digits, "")
-
-
-def _iso_or_blank(values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values).astype("datetime64[D]")
-    out = np.full(len(values), "", dtype=object)
-    ok = ~np.isnat(values)
-    if ok.any():
-        idx = pd.DatetimeIndex(values[ok])
-        out[ok] = C.iso(idx.year.to_numpy(), idx.month.to_numpy(), idx.day.to_numpy())
-    return out
-
-
-ERROR_COLUMNS = ["source", "record_id", "file", "field", "kind", "error", "true_value", "written_value"]
-
-
-def _errors(source: str, cells: C.Cells, record_ids: np.ndarray, file_names: np.ndarray, position: np.ndarray
-            ) -> list[pa.Table]:
-    """One Arrow table per logged change set (rows, field, kind, error) of a Cells table."""
-    tables = []
-    for rows, field, kind, error in cells.log:
-        n = len(rows)
-        truth_col = cells.truth.get(field)
-        written = cells.cols[field][rows]
-        tables.append(pa.table({
-            "_pos": pa.array(position[rows]), "source": pa.repeat(pa.scalar(source), n),
-            "record_id": arrow_text(record_ids[rows]), "file": arrow_text(file_names[rows]),
-            "field": pa.repeat(pa.scalar(field), n), "kind": pa.repeat(pa.scalar(kind), n),
-            "error": pa.repeat(pa.scalar(error), n),
-            "true_value": arrow_text(truth_col[rows]) if truth_col is not None else pa.nulls(n, pa.string()),
-            "written_value": arrow_text([v if type(v) is str else C.cell_text(v) for v in written.tolist()]),
-        }))
-    return tables
-
-
-def _write_truth(truth_dir, people, people_arrow, rec, hssk_cells, hssk_parts, death_cells, death_layout, ins_cells,
-                 ins_layout, care_events, records, positions, vs, qualities, lay, today, residents, seed, fmt) -> None:
-    hssk_files = np.array([p.file_name for p in hssk_parts], dtype=object)[rec["part"].to_numpy()]
-    parts = (
-        _errors("hssk", hssk_cells, hssk_cells.cols["record_id"], hssk_files, positions["hssk"])
-        + _errors("deaths", death_cells, (positions["deaths"] + 1).astype(str).astype(object),
-                  np.full(death_cells.n, death_layout.file_name, dtype=object), positions["deaths"])
-        + _errors("insurance", ins_cells, ins_cells.cols["insurance_no"],
-                  np.full(ins_cells.n, ins_layout.file_name, dtype=object), positions["insurance"])
-    )
-    if parts:
-        errors = pa.concat_tables(parts)
-        errors = errors.append_column("_order", pa.array(np.arange(errors.num_rows)))
-        # stable order: by source and file, then the record's row in its file, then the order of the changes
-        errors = errors.sort_by([("source", "ascending"), ("file", "ascending"), ("_pos", "ascending"),
-                                 ("_order", "ascending")])
-        truth.write_table(truth_dir / "field_errors.csv", {c: errors[c] for c in ERROR_COLUMNS})
-    else:
-        truth.write_table(truth_dir / "field_errors.csv", {c: np.array([], dtype=object) for c in ERROR_COLUMNS})
-
-    real_bad = np.zeros(hssk_cells.n, dtype=bool)
-    for rows, field, kind, _ in hssk_cells.log:
-        if kind == C.REAL and field in truth.ADMIN_FIELDS:
-            real_bad[rows] = True
-
-    all_records = pa.concat_tables(records)
-    truth.write_table(truth_dir / "records.csv", {c: all_records[c] for c in all_records.column_names})
-
-    n_rec = np.bincount(rec["person"].to_numpy(), minlength=len(people))
-    col = {c: (people_arrow(c) if people[c].dtype == object else people[c].to_numpy()) for c in people.columns}
-    flag = np.array(["0", "1"], dtype=object)
-    persons = ({
-        "person_uid": person_uids(np.arange(len(people))), "on_register": flag[col["on_register"].astype(int)],
-        "status": col["status"], "register_status": col["register_status"],
-        "in_deaths_file": flag[col["in_deaths_file"].astype(int)], "death_date": _iso_or_blank(col["death_date"]),
-        "village": col["village"], "household_code": col["household_code"], "relation_to_head": col["relation"],
-        "full_name": col["full_name"], "sex": col["sex"], "birth_date": _iso_or_blank(col["birth_date"]),
-        "age": col["age"], "personal_id": col["personal_id"], "old_id": col["old_id"],
-        "social_insurance_no": col["social_insurance_no"], "insurance_card": col["insurance_card"],
-        "ethnicity": col["ethnicity"], "phone": col["phone"], "hard_case": col["hard_case"],
-        "hard_group": np.where(col["hard_group"] >= 0, col["hard_group"].astype(str), "").astype(object),
-        "n_hssk_records": n_rec,
-    })
-    truth.write_table(truth_dir / "persons.csv", persons)
-    truth.write_table(truth_dir / "village_quality.csv",
-                      pd.DataFrame([q.as_row(v.name) for v, q in zip(vs, qualities)]))
-    kpi = truth.kpi_truth(people, rec, real_bad, care_events, today, [v.name for v in vs])
+    key.write_records()
+    key.write_errors()
+    n_records = np.bincount(rec["person"].to_numpy(), minlength=len(people))
+    key.write_persons(people, people_arrow, n_records)
+    write_table(truth_dir / "village_quality.csv", pd.DataFrame([q.as_row(v.name) for v, q in zip(vs, qualities)]))
+    admin_bad = np.zeros(hssk_cells.n, dtype=bool)
+    for rows, fld, kind, _ in hssk_cells.log:
+        if kind == C.REAL and fld in truth.ADMIN_FIELDS:
+            admin_bad[rows] = True
+    kpi = truth.kpi_truth(people, rec, admin_bad, care_events, today, [v.name for v in vs])
     kpi["generator"] = {"residents": residents, "seed": seed, "fmt": fmt}
     truth.write_kpi(truth_dir / "kpi_truth.json", kpi)
     (truth_dir / "README.md").write_text(readme_text(lay), encoding="utf-8")
+    return {"files": files, "truth_dir": truth_dir}

@@ -22,7 +22,8 @@ INFECTIOUS = [("Viêm gan B", "B18.1"), ("Lao phổi (đã điều trị)", "A15
               ("Thủy đậu", "B01.9")]
 REPRODUCTIVE = ["Đặt vòng tránh thai", "Sinh 2 con, đẻ thường", "Đang mang thai", "Chưa có thai lần nào",
                 "Dùng thuốc tránh thai", "Sinh 1 con, đẻ mổ"]
-CHILD_VACCINES = ["Đủ mũi TCMR", "Tiêm chủng đầy đủ theo tuổi", "Thiếu mũi sởi - rubella", "Đủ mũi TCMR, đã tiêm vắc xin dịch vụ"]
+CHILD_VACCINES = ["Đủ mũi TCMR", "Tiêm chủng đầy đủ theo tuổi", "Thiếu mũi sởi - rubella",
+                  "Đủ mũi TCMR, đã tiêm vắc xin dịch vụ"]
 ADULT_VACCINES = ["COVID-19: 3 mũi", "COVID-19: 2 mũi", "Uốn ván 2 mũi", "Cúm mùa 2025", "Không"]
 
 VACCINE_CODES = [("BCG", "Vắc xin phòng lao BCG"), ("VGB", "Viêm gan B sơ sinh"),

@@ -169,11 +169,13 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
     _village_address(cells, rng, people["address_detail"].to_numpy()[p], vi, villages, qualities, scale, older)
 
     _phone(cells, rng, people["phone"].to_numpy()[p], scale, older)
-    cells.set("household_code", np.where(rng.random(R) < 0.85 - 0.3 * older, people["household_code"].to_numpy()[p], ""))
+    household = people["household_code"].to_numpy()[p]
+    cells.set("household_code", np.where(rng.random(R) < 0.85 - 0.3 * older, household, ""))
     blood = rng.choice(np.array(["O", "A", "B", "AB"], dtype=object), size=R, p=[0.42, 0.21, 0.30, 0.07])
     has_blood = rng.random(R) < 0.4
     cells.set("blood_abo", np.where(has_blood, blood, ""))
-    cells.set("blood_rh", np.where(has_blood & (rng.random(R) < 0.7), np.where(rng.random(R) < 0.5, "+", "Dương tính"), ""))
+    rh = np.where(rng.random(R) < 0.5, "+", "Dương tính")
+    cells.set("blood_rh", np.where(has_blood & (rng.random(R) < 0.7), rh, ""))
     mother, father = parent_names(people)
     with_parents = rng.random(R) < 0.6
     cells.set("mother_name", np.where(with_parents, mother[p], ""))
@@ -193,8 +195,11 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
         cells.set(cat, np.where(ok, health[cat].to_numpy()[p], ""))
 
     # last update: newest copies recently, older copies years ago
-    start = np.where(older > 0, C_days(dt.date(2017, 1, 1)), C_days(dt.date(2024, 1, 1)))
-    end = np.where(older > 0, C_days(dt.date(2022, 12, 31)), C_days(today))
+    start = np.where(older > 0, _day_number(dt.date(2017, 1, 1)), _day_number(dt.date(2024, 1, 1)))
+    end = np.where(older > 0, _day_number(dt.date(2022, 12, 31)), _day_number(today))
+    death = people["death_date"].to_numpy().astype("datetime64[D]")[p]
+    end = np.where(np.isnat(death), end, np.minimum(end, death.astype(np.int64)))  # nobody updates after death
+    start = np.minimum(start, end)
     upd = pd.DatetimeIndex((start + (rng.random(R) * (end - start)).astype(np.int64)).astype("datetime64[D]"))
     cells.set("updated_at", C.dmy(upd.year.to_numpy(), upd.month.to_numpy(), upd.day.to_numpy()))
 
@@ -216,7 +221,7 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
     return cells, rec
 
 
-def C_days(d: dt.date) -> int:
+def _day_number(d: dt.date) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
 

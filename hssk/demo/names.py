@@ -126,16 +126,19 @@ def typo(word: str, rng: np.random.Generator) -> str:
         if choice == 0:  # a different tone mark (or one where there was none) on the same vowel
             tone = ["\u0300", "\u0301", "\u0303", "\u0309", "\u0323"][int(rng.integers(5))]
             current = [i for i, ch in enumerate(base) if ch in _TONES]
-            if current:
-                candidate = base[: current[0]] + tone + base[current[0] + 1 :]
+            bare = "".join(ch for ch in base if ch not in _TONES)
+            if current:  # the vowel carrying the old tone: the last base letter before it
+                anchor = max(i for i in range(current[0]) if not unicodedata.combining(base[i]))
+                anchor -= sum(1 for i in current if i < anchor)
             else:
-                vowels = [i for i, ch in enumerate(base) if ch.lower() in "aeiouy"]
+                vowels = [i for i, ch in enumerate(bare) if ch.lower() in "aeiouy"]
                 if not vowels:
                     continue
-                end = vowels[-1] + 1  # after the last vowel and its shape marks (circumflex, breve, horn)
-                while end < len(base) and unicodedata.combining(base[end]):
-                    end += 1
-                candidate = base[:end] + tone + base[end:]
+                anchor = vowels[-1]
+            end = anchor + 1  # after the vowel's own shape marks (circumflex, breve, horn)
+            while end < len(bare) and unicodedata.combining(bare[end]):
+                end += 1
+            candidate = bare[:end] + tone + bare[end:]
         else:
             nfc = unicodedata.normalize("NFC", word)
             if len(nfc) < 3:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from hssk.demo import names as nm
 from hssk.demo.codes import duplicated, unique_codes
+from hssk.demo.corrupt import tone_eligible
 from hssk.demo.frames import frame, objectify, setcol
 from hssk.demo.sources import Village
 
@@ -29,6 +30,8 @@ MOBILE_PREFIXES = ["032", "033", "034", "035", "036", "037", "038", "039", "086"
 WORK = np.array(["Làm gốm", "Kinh doanh", "Công nhân", "Nông dân", "Cán bộ, công chức", "Lao động tự do",
                  "Nội trợ", "Giáo viên"], dtype=object)
 WORK_P = np.array([0.24, 0.18, 0.16, 0.12, 0.08, 0.12, 0.06, 0.04])
+
+NEW_TONE_STYLE = 0.2  # share of tone-ambiguous names registered with the new placement (Hoà, Thuỷ)
 
 ROLE_HEAD, ROLE_SPOUSE, ROLE_CHILD, ROLE_GRANDCHILD, ROLE_PARENT = range(5)
 
@@ -194,7 +197,8 @@ def _occupation(rng, age: np.ndarray) -> np.ndarray:
     work = WORK[rng.choice(len(WORK), size=n, p=WORK_P)]
     old = np.where(rng.random(n) < 0.5, "Hưu trí", work)
     student = np.where(rng.random(n) < 0.4, "Sinh viên", work)
-    return np.select([age < 6, age < 18, age < 23, age < 60], ["", "Học sinh", student, work], default=old).astype(object)
+    return np.select([age < 6, age < 18, age < 23, age < 60], ["", "Học sinh", student, work],
+                     default=old).astype(object)
 
 
 def personal_ids(rng, birth: np.ndarray, sex: np.ndarray, province: np.ndarray) -> np.ndarray:
@@ -284,7 +288,8 @@ def _plant_hard_cases(rng, df: pd.DataFrame, n_register: int, today: date) -> No
     # same full name and birth year, same village, different people in different households
     order = np.lexsort((sex[pool_a], village[pool_a]))
     sa = pool_a[order]
-    ok = (village[sa[:-1]] == village[sa[1:]]) & (sex[sa[:-1]] == sex[sa[1:]]) & (household[sa[:-1]] != household[sa[1:]])
+    left, right = sa[:-1], sa[1:]
+    ok = (village[left] == village[right]) & (sex[left] == sex[right]) & (household[left] != household[right])
     ok &= np.r_[True, ~ok[:-1]] if len(ok) else ok  # no person in two pairs
     ok_idx = np.flatnonzero(ok)
     ok_idx = ok_idx[np.r_[True, np.diff(ok_idx) > 1]] if len(ok_idx) else ok_idx
@@ -387,7 +392,11 @@ def build_population(rng: np.random.Generator, residents: int, off_register: int
     _identifiers(rng, df, today)
     _life_status(rng, df, residents, today)
     setcol(df, "village", np.array([v.name for v in villages], dtype=object)[df["village_idx"].to_numpy()])
-    setcol(df, "full_name", [f"{a} {b} {c}" for a, b, c in
-                             zip(df["family"].tolist(), df["middle"].tolist(), df["given"].tolist())])
+    full = np.array([f"{a} {b} {c}" for a, b, c in
+                     zip(df["family"].tolist(), df["middle"].tolist(), df["given"].tolist())], dtype=object)
+    # the register itself mixes tone styles: some names are registered as "Hoà", "Thuỷ" (new placement)
+    new_style = np.flatnonzero((rng.random(len(full)) < NEW_TONE_STYLE) & tone_eligible(full))
+    full[new_style] = [nm.tone_variant(v) for v in full[new_style].tolist()]
+    setcol(df, "full_name", full)
     df.insert(0, "person_uid", pd.Series([f"U{i + 1:07d}" for i in range(len(df))], dtype=object))
     return objectify(df)

@@ -83,7 +83,8 @@ Base error rates per record at error_scale 1.0:
 def _describe(layout: Layout) -> str:
     bits = [f"`{layout.file_name}` ({layout.kind}): {layout.ext}"]
     if layout.ext == "csv":
-        bits.append({"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1258": "Windows-1258 (cp1258)"}[layout.encoding])
+        names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1258": "Windows-1258 (cp1258)"}
+        bits.append(names[layout.encoding])
         bits.append(f"separator `{layout.sep}`")
     if layout.title_rows:
         bits.append(f"{len(layout.title_rows)} title rows above the header")

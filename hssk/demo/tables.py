@@ -126,7 +126,8 @@ def insurance(rng, people: pd.DataFrame, today: dt.date, layout: Layout
     card = I["insurance_card"]
     cells.set("insurance_no", card)
     cells.set("social_insurance_no", I["social_insurance_no"])
-    cells.set("full_name", np.array([s.upper() for s in I["full_name"].tolist()], dtype=object))  # BHXH lists in capitals
+    # BHXH lists names in capitals
+    cells.set("full_name", np.array([s.upper() for s in I["full_name"].tolist()], dtype=object))
     cells.set("birth_date", C.dmy(*_ymd(I["birth_date"])))
     cells.set("sex", C.render_sex(I["sex"], "Nam/Nữ"))
     pid = I["personal_id"]

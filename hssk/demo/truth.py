@@ -1,7 +1,7 @@
-"""The answer key of a demo set: who every record really is, what was changed, and the true KPI figures.
+"""The truth of a demo set: the true KPI figures, and reading the answer key back (true clusters and pairs).
 
 Files in `truth_dir` (documented in the README.md written next to them): records.csv, persons.csv,
-field_errors.csv, village_quality.csv, kpi_truth.json.
+field_errors.csv, village_quality.csv, kpi_truth.json. They are written by `hssk.demo.answer_key`.
 """
 
 from __future__ import annotations
@@ -12,17 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hssk.demo.frames import write_arrow_csv
 from hssk.demo.health import CATEGORIES, reproductive_applies
 
 ADMIN_FIELDS = ("full_name", "birth_date", "sex", "personal_id", "ethnicity", "village")
 TRUTH_FILES = ("records.csv", "persons.csv", "field_errors.csv", "village_quality.csv", "kpi_truth.json", "README.md")
-
-
-def write_table(path: Path, table: pd.DataFrame | dict) -> None:
-    """CSV, UTF-8, header row, every value as text, empty cells for none (fast for millions of rows)."""
-    columns = {c: table[c].to_numpy() for c in table.columns} if isinstance(table, pd.DataFrame) else table
-    write_arrow_csv(path, columns)
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -91,7 +84,7 @@ def kpi_truth(people: pd.DataFrame, rec: pd.DataFrame, real_bad_records: np.ndar
         cp = care_events["person"].to_numpy()
         kind = care_events["kind"].to_numpy()
         code = care_events["code"].to_numpy().astype(str)
-        infectious = np.array([c[:1] in ("A", "B") for c in code], dtype=bool)
+        infectious = np.char.startswith(code, "A") | np.char.startswith(code, "B")
         care_fill["vaccination"][cp[kind == "vaccination"]] = True
         care_fill["chronic_disease"][cp[kind == "chronic"]] = True
         care_fill["reproductive_health"][cp[kind == "reproductive"]] = True
@@ -105,42 +98,64 @@ def kpi_truth(people: pd.DataFrame, rec: pd.DataFrame, real_bad_records: np.ndar
     rec_dead = dead[p]
     rec_off = ~on_reg[p]
 
-    def figures(sel: np.ndarray) -> dict:
-        rsel = sel[p]
-        res = int((alive & sel).sum())
-        with_rec = int((alive & sel & (n_rec >= 1)).sum())
-        out = {
-            "residents_alive": res,
-            "with_record": with_rec,
-            "coverage": _ratio(with_rec, res),
-            "missing_record": res - with_rec,
-            "duplicate_persons": int((sel & (n_rec >= 2)).sum()),
-            "extra_records": int((np.maximum(n_rec - 1, 0) * sel).sum()),
-            "duplicate_residents": int((alive & sel & (n_rec >= 2)).sum()),
-            "deceased_with_record": int((dead & sel & (n_rec >= 1)).sum()),
-            "deceased_records": int((rec_dead & rsel).sum()),
-            "moved_with_record": int((on_reg & (reg_status == "moved") & sel & (n_rec >= 1)).sum()),
-            "off_register_records": int((rec_off & rsel).sum()),
-            "deaths_not_in_register": int((in_deaths & (reg_status == "alive") & sel).sum()),
-            "hssk_records": int(rsel.sum()),
-            "kpi_admin_count": int((alive & sel & admin_ok).sum()),
-            "kpi_health_count": int((alive & sel & health_ok).sum()),
-            "kpi_health_with_care_count": int((alive & sel & health_care_ok).sum()),
-        }
-        out["kpi_admin"] = _ratio(out["kpi_admin_count"], res)
-        out["kpi_health"] = _ratio(out["kpi_health_count"], res)
-        out["kpi_health_with_care"] = _ratio(out["kpi_health_with_care_count"], res)
-        for cat in CATEGORIES:
-            out[f"health_{cat}_count"] = int((alive & sel & applies[cat] & (n_rec >= 1) & filled[cat]).sum())
-        out["health_reproductive_applicable"] = int((alive & sel & applies["reproductive_health"]).sum())
-        return out
+    # per-person and per-record indicators; each figure is a sum of one of them over a group of people
+    has = n_rec >= 1
+    person_counts = {
+        "residents_alive": alive,
+        "with_record": alive & has,
+        "duplicate_persons": n_rec >= 2,
+        "extra_records": np.maximum(n_rec - 1, 0),
+        "duplicate_residents": alive & (n_rec >= 2),
+        "deceased_with_record": dead & has,
+        "moved_with_record": on_reg & (reg_status == "moved") & has,
+        "deaths_not_in_register": in_deaths & (reg_status == "alive"),
+        "kpi_admin_count": alive & admin_ok,
+        "kpi_health_count": alive & health_ok,
+        "kpi_health_with_care_count": alive & health_care_ok,
+        **{f"health_{cat}_count": alive & applies[cat] & has & filled[cat] for cat in CATEGORIES},
+        "health_reproductive_applicable": alive & applies["reproductive_health"],
+    }
+    record_counts = {"deceased_records": rec_dead, "off_register_records": rec_off,
+                     "hssk_records": np.ones(len(p), dtype=bool)}
 
     village = people["village"].to_numpy()
+    group = np.zeros(n, dtype=np.int64)  # 0 = overall only; villages get 1..k
+    for k, name in enumerate(village_names, start=1):
+        group[village == name] = k
+    k = len(village_names) + 1
+
+    def sums(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        by_group = np.bincount(groups, weights=values.astype(float), minlength=k)
+        by_group[0] = values.sum()  # the overall figure counts everybody
+        return by_group
+
+    totals = {key: sums(v, group) for key, v in person_counts.items()}
+    totals.update({key: sums(v, group[p]) for key, v in record_counts.items()})
+
+    def figures(g: int) -> dict:
+        t = {key: int(round(v[g])) for key, v in totals.items()}
+        res = t["residents_alive"]
+        out = {
+            "residents_alive": res, "with_record": t["with_record"],
+            "coverage": _ratio(t["with_record"], res), "missing_record": res - t["with_record"],
+        }
+        for key in ("duplicate_persons", "extra_records", "duplicate_residents", "deceased_with_record",
+                    "deceased_records", "moved_with_record", "off_register_records", "deaths_not_in_register",
+                    "hssk_records", "kpi_admin_count", "kpi_health_count", "kpi_health_with_care_count"):
+            out[key] = t[key]
+        out["kpi_admin"] = _ratio(t["kpi_admin_count"], res)
+        out["kpi_health"] = _ratio(t["kpi_health_count"], res)
+        out["kpi_health_with_care"] = _ratio(t["kpi_health_with_care_count"], res)
+        for cat in CATEGORIES:
+            out[f"health_{cat}_count"] = t[f"health_{cat}_count"]
+        out["health_reproductive_applicable"] = t["health_reproductive_applicable"]
+        return out
+
     return {
         "as_of": str(as_of),
         "definitions": DEFINITIONS,
-        "overall": figures(np.ones(n, dtype=bool)),
-        "villages": {v: figures(village == v) for v in village_names},
+        "overall": figures(0),
+        "villages": {name: figures(g) for g, name in enumerate(village_names, start=1)},
     }
 
 

@@ -9,6 +9,7 @@ Public doors:
 """
 
 from hssk.link.decisions import list_decisions, record_decision, undo_decision
+from hssk.link.evaluate import evaluate, format_report
 from hssk.link.export import export_clusters
 from hssk.link.persons import resolve_person_id
 from hssk.link.run import LinkResult, linkage_config, refresh_persons, run_linkage
@@ -17,6 +18,7 @@ __all__ = [
     "LinkResult",
     "evaluate",
     "export_clusters",
+    "format_report",
     "linkage_config",
     "list_decisions",
     "record_decision",
@@ -25,9 +27,3 @@ __all__ = [
     "run_linkage",
     "undo_decision",
 ]
-
-
-def evaluate(con, truth_dir):
-    from hssk.link.evaluate import evaluate as _evaluate
-
-    return _evaluate(con, truth_dir)

@@ -21,7 +21,7 @@ def cmd_link(args) -> int:
     from hssk.link.run import run_linkage
 
     with _open(args) as con:
-        result = run_linkage(con, backend=args.backend, retrain=args.retrain, progress=_progress)
+        result = run_linkage(con, backend=args.backend, retrain=args.retrain, full=args.full, progress=_progress)
     print(result.message)
     steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
     print(f"Thời gian từng bước: {steps}")
@@ -90,6 +90,8 @@ def add_commands(subparsers) -> None:
                    help="máy tính toán (hiện chỉ có duckdb)")
     p.add_argument("--retrain", action="store_true",
                    help="huấn luyện lại mô hình trên dữ liệu hiện tại và lưu phiên bản mới")
+    p.add_argument("--full", action="store_true",
+                   help="tính điểm lại mọi cặp (mặc định chỉ tính cho hồ sơ mới hoặc đã thay đổi từ lần chạy trước)")
     _add_db(p)
     p.set_defaults(func=cmd_link)
 

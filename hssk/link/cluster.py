@@ -330,7 +330,9 @@ def _attach_all(groups: _Groups, role, a, b, w, margin) -> None:
     # Fast path: a lone attaching record with a clear best person takes that person's group.
     groups.parent[xs[simple]] = best_root[simple]
     np.add.at(groups.size, best_root[simple], 1)
-    # The rest (ties, accepted groups, reject constraints): the reference rule, record by record.
-    for i in np.flatnonzero(~simple & clear).tolist():
+    # The rest (ties, accepted groups, reject constraints): the reference rule, record by record,
+    # in the order the reference meets them (by their strongest pair).
+    rest = np.flatnonzero(~simple & clear)
+    for i in rest[np.argsort(order[starts[rest]], kind="stable")].tolist():
         lo, hi = starts[i], ends[i]
         _attach(groups, int(x[lo]), list(zip(w[lo:hi].tolist(), t[lo:hi].tolist())), margin)

@@ -88,8 +88,10 @@ def _eligible(rule: str) -> str:
     return f"{rule} and {ELIGIBLE_PAIR_SQL}"
 
 
-def prediction_blocking_rules() -> list[str]:
-    return [_eligible(rule) for rule in _ID_RULES + _FUZZY_RULES]
+def prediction_blocking_rules(*, only_new: bool = False) -> list[str]:
+    """only_new: keep pairs with at least one record flagged is_new (an incremental run)."""
+    rules = [_eligible(rule) for rule in _ID_RULES + _FUZZY_RULES]
+    return [f"{rule} and (l.is_new or r.is_new)" for rule in rules] if only_new else rules
 
 
 def training_blocking_rules() -> list[str]:

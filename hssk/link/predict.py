@@ -30,11 +30,11 @@ class SplinkSession:
     linker: Linker
     work: duckdb.DuckDBPyConnection
     n_records: int
-    records: object = None  # the registered SplinkDataFrame
+    sdf: object = None  # the registered input (a SplinkDataFrame)
 
     def use_settings(self, settings) -> Linker:
         """Replace the linker by one with `settings` (e.g. the trained model as saved)."""
-        self.linker = Linker(self.records, settings, log_level=logging.ERROR)
+        self.linker = Linker(self.sdf, settings, log_level=logging.ERROR)
         return self.linker
 
     def close(self) -> None:
@@ -60,13 +60,15 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     db_api = DuckDBAPI(connection=work)
     sdf = db_api.register("link_input", dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR)
-    return SplinkSession(linker=linker, work=work, n_records=records.num_rows, records=sdf)
+    return SplinkSession(linker=linker, work=work, n_records=records.num_rows, sdf=sdf)
 
 
 def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = False, seed: int = train.DEFAULT_SEED,
-                       explain: bool = False, progress=None, backend: str = "duckdb") -> tuple[SplinkSession, dict]:
+                       explain: bool = False, progress=None, backend: str = "duckdb",
+                       only_new: bool = False) -> tuple[SplinkSession, dict]:
     """A session with the saved model, or with a freshly trained (and saved) one.
 
+    only_new: records carry an `is_new` flag and only pairs touching a new record are scored.
     Returns the session and the model's meta (version, training summary).
     """
     say = progress or (lambda message: None)
@@ -83,20 +85,28 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
         session.use_settings(train.load_settings(model_path, explain=explain))
         say(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {model_path}")
         return session, meta
-    settings_dict = train.load_settings(model_path, explain=explain)
+    settings_dict = train.load_settings(model_path, explain=explain, only_new=only_new)
     return open_session(records, settings_dict, backend=backend), train.read_meta(model_path)
 
 
 def _data_summary(records: pa.Table) -> dict:
-    sources = records.column("source").to_pylist()
-    return {"n_records": len(sources), "by_source": {s: sources.count(s) for s in sorted(set(sources))}}
+    counts = records.column("source").value_counts().to_pylist()
+    return {"n_records": records.num_rows,
+            "by_source": {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}}
 
 
 def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "duckdb") -> pa.Table:
     """Scored pairs with match_probability >= threshold, keys ordered (l < r), with the
     `names_differ` guard (see model.names_differ_sql)."""
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    pairs = predictions.query_sql(
+    pairs = pairs_from_predictions(predictions, dialect=dialect)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return pairs
+
+
+def pairs_from_predictions(predictions, *, dialect: str = "duckdb") -> pa.Table:
+    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS)."""
+    return predictions.query_sql(
         f"""
         select
             least(p.unique_id_l, p.unique_id_r) as record_key_l,
@@ -111,5 +121,3 @@ def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "d
         join link_input as r on r.unique_id = p.unique_id_r
         """
     ).as_pyarrow_table()
-    predictions.drop_table_from_database_and_remove_from_cache()
-    return pairs

@@ -10,6 +10,7 @@ from typing import Callable
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hssk.config import ROOT, load_config
 from hssk.errors import HsskError
@@ -60,17 +61,73 @@ def _silent(fraction: float, message: str) -> None:
     pass
 
 
+# Above this share of new or changed records a full run is as cheap as an incremental one.
+INCREMENTAL_MAX_SHARE = 0.5
+
+
+def _incremental_plan(con, records: pa.Table, model_path: Path, lower: float) -> pa.Array | None:
+    """The is_new flag per record when the stored pairs can be reused, else None (full run).
+
+    Reusable when the last finished run used the same model file and a lower threshold no higher
+    than today's, and most records look to the model exactly as they did then.
+    """
+    rows = con.execute(
+        "select summary from link_runs where finished_at is not null order by run_id desc limit 1"
+    ).fetchall()
+    if not rows or not model_path.exists():
+        return None
+    last = json.loads(rows[0][0] or "{}")
+    if last.get("model_sha256") != train.read_meta(model_path).get("sha256") or last.get("lower", 2) > lower:
+        return None
+    if con.execute("select count(*) from link_record_state").fetchall()[0][0] == 0:
+        return None
+    keys = records.select(["unique_id", "features_hash"]).append_column(
+        "position", pa.array(range(records.num_rows), pa.int64()))
+    con.register("_link_records_arrow", keys)
+    try:
+        flags = con.execute("""
+            select coalesce(s.features_hash <> r.features_hash, true) as is_new
+            from _link_records_arrow as r
+            left join link_record_state as s on s.record_key = r.unique_id
+            order by r.position""").fetchnumpy()["is_new"]
+    finally:
+        con.unregister("_link_records_arrow")
+    if flags.mean() > INCREMENTAL_MAX_SHARE:
+        return None
+    return pa.array(flags, pa.bool_())
+
+
+def _kept_pairs(con, records: pa.Table, is_new: pa.Array) -> pa.Table:
+    """Stored pairs between two records that are still there and unchanged."""
+    unchanged = records.filter(pc.invert(is_new)).select(["unique_id"])
+    con.register("_link_unchanged_arrow", unchanged)
+    try:
+        return con.sql(f"""
+            select {", ".join(predict.PAIR_COLUMNS)}
+            from link_predictions
+            where record_key_l in (select unique_id from _link_unchanged_arrow)
+                and record_key_r in (select unique_id from _link_unchanged_arrow)""").to_arrow_table()
+    finally:
+        con.unregister("_link_unchanged_arrow")
+
+
 def run_linkage(
     con: duckdb.DuckDBPyConnection,
     *,
     backend: str = "duckdb",
     retrain: bool = False,
+    full: bool = False,
     progress: Progress | None = None,
     config: dict | None = None,
     model_path: str | Path | None = None,
     seed: int = train.DEFAULT_SEED,
 ) -> LinkResult:
-    """Link every record of the current snapshot and re-derive persons (decisions stay in force)."""
+    """Link every record of the current snapshot and re-derive persons (decisions stay in force).
+
+    Incremental by default: when the model and the lower threshold are those of the last run, only
+    records that are new or changed are scored (against everyone) and the other pairs are kept.
+    `full=True` (or `retrain=True`) scores everything again.
+    """
     say = progress or _silent
     settings = linkage_config(config)
     model_path = Path(model_path) if model_path else settings["model_path"]
@@ -94,16 +151,25 @@ def run_linkage(
 
     t = time.perf_counter()
     training_step = retrain or not model_path.exists()
+    is_new = None if (training_step or full) else _incremental_plan(con, records, model_path, settings["lower"])
+    scored = records if is_new is None else records.append_column("is_new", is_new)
     say(0.10, "Huấn luyện mô hình ghép nối" if training_step else "Nạp mô hình ghép nối đã lưu")
     session, meta = predict.session_with_model(
-        records, model_path, retrain=retrain, seed=seed, backend=backend,
+        scored, model_path, retrain=retrain, seed=seed, backend=backend, only_new=is_new is not None,
         progress=lambda message: say(0.2, message),
     )
     timings["train" if training_step else "load_model"] = time.perf_counter() - t
     try:
         t = time.perf_counter()
-        say(0.45, "Tính điểm các cặp hồ sơ")
-        pairs = predict.predict_pairs(session, settings["lower"])
+        if is_new is None:
+            say(0.45, "Tính điểm mọi cặp hồ sơ")
+            pairs = predict.predict_pairs(session, settings["lower"])
+        else:
+            n_new = int(pc.sum(is_new).as_py() or 0)
+            say(0.45, f"Tính điểm các cặp có hồ sơ mới hoặc đã thay đổi ({_n(n_new)} hồ sơ)")
+            new_pairs = predict.predict_pairs(session, settings["lower"]) if n_new else None
+            kept = _kept_pairs(con, records, is_new)
+            pairs = kept if new_pairs is None else pa.concat_tables([kept, new_pairs.cast(kept.schema)])
         timings["predict"] = time.perf_counter() - t
     finally:
         session.close()
@@ -120,8 +186,12 @@ def run_linkage(
     timings["persons"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
+    _store_state(con, records)
     n_review = con.execute("select count(*) from review_queue").fetchall()[0][0]
     summary = {**counts, "n_review": n_review, "model_version": meta.get("model_version"),
+               "model_sha256": meta.get("sha256"), "lower": settings["lower"], "upper": settings["upper"],
+               "mode": "full" if is_new is None else "incremental",
+               "n_scored_records": records.num_rows if is_new is None else int(pc.sum(is_new).as_py() or 0),
                "timings": {k: round(v, 3) for k, v in timings.items()}}
     con.execute(
         "update link_runs set finished_at = current_timestamp::timestamp, summary = ? where run_id = ?",
@@ -150,6 +220,20 @@ def _store_pairs(con: duckdb.DuckDBPyConnection, run_id: int, pairs: pa.Table) -
         raise
     finally:
         con.unregister("_link_pairs_arrow")
+
+
+def _store_state(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
+    con.register("_link_state_arrow", records.select(["unique_id", "features_hash"]))
+    try:
+        con.execute("begin transaction")
+        con.execute("delete from link_record_state")
+        con.execute("insert into link_record_state select unique_id, features_hash from _link_state_arrow")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_link_state_arrow")
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> dict | None:

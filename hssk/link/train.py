@@ -124,8 +124,11 @@ def save(linker: Linker, model_path: Path, *, training: dict, data_summary: dict
     return meta
 
 
-def load_settings(model_path: Path, *, explain: bool = False) -> dict:
-    """The saved settings dict, checked against this code's features version."""
+def load_settings(model_path: Path, *, explain: bool = False, only_new: bool = False) -> dict:
+    """The saved settings dict, checked against this code's features version.
+
+    only_new: score only pairs with at least one record flagged `is_new` (incremental runs).
+    """
     model_path = Path(model_path)
     if not model_path.exists():
         raise HsskError("Chưa có mô hình liên kết đã huấn luyện; hãy chạy với --retrain.", str(model_path))
@@ -142,7 +145,7 @@ def load_settings(model_path: Path, *, explain: bool = False) -> dict:
         raise HsskError("Không đọc được tệp mô hình liên kết.", f"{model_path}: {exc}") from exc
     # Blocking decides which pairs get scored (speed and recall), not how they are scored: it
     # always comes from this code, so improving it does not require re-estimating the model.
-    settings_dict["blocking_rules_to_generate_predictions"] = model.prediction_blocking_rules()
+    settings_dict["blocking_rules_to_generate_predictions"] = model.prediction_blocking_rules(only_new=only_new)
     if explain:
         settings_dict["retain_matching_columns"] = True
         settings_dict["retain_intermediate_calculation_columns"] = True

@@ -5,7 +5,9 @@ import streamlit as st
 from hssk import ui
 from hssk.errors import HsskError
 
-KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT", "care": "Khám chữa bệnh"}
+KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
+               "care": "Khám chữa bệnh"}
+HEADERS = {"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}
 CODE_LABELS = {
     "missing": "Thiếu",
     "invalid": "Sai định dạng",
@@ -58,8 +60,7 @@ def labelled(frame):
 
 
 table = labelled(summary)
-st.dataframe(table.rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
-             hide_index=True)
+st.dataframe(table.rename(columns=HEADERS), hide_index=True)
 
 st.subheader("Ví dụ")
 choices = list(summary[["kind", "field", "code"]].itertuples(index=False, name=None))
@@ -87,5 +88,4 @@ invalid_ids = con.execute(f"""
     group by all order by n desc""", {"village": village}).df()
 if not invalid_ids.empty:
     st.subheader("Mã định danh, BHYT, điện thoại không hợp lệ")
-    st.dataframe(labelled(invalid_ids).rename(columns={"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}),
-                 hide_index=True)
+    st.dataframe(labelled(invalid_ids).rename(columns=HEADERS), hide_index=True)

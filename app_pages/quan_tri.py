@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from hssk import audit, auth, config, reference, safe_export, ui
@@ -26,7 +25,8 @@ with tab_users:
         c1, c2 = st.columns(2)
         new_name = c1.text_input("Tên đăng nhập", key="new_user_name")
         new_display = c2.text_input("Họ và tên", key="new_user_display")
-        new_role = c1.selectbox("Vai trò", list(auth.ROLES), format_func=auth.ROLES.get, key="new_user_role")
+        new_role = c1.selectbox("Vai trò", list(auth.ROLES), format_func=auth.ROLES.get, key="new_user_role",
+                            index=list(auth.ROLES).index("xem"))  # least privilege unless chosen
         new_password = c2.text_input("Mật khẩu ban đầu", type="password", key="new_user_password")
         if st.form_submit_button("Tạo tài khoản", type="primary", key="create_user"):
             ui.require(con, user, "manage_users")

@@ -68,7 +68,13 @@ def connection() -> duckdb.DuckDBPyConnection:
     path = str(config.db_path())
     held = st.session_state.get(_SESSION_CURSOR)
     if held is None or held[0] != path:
-        held = (path, _process_connection(path).cursor())
+        try:
+            held = (path, _process_connection(path).cursor())
+        except duckdb.IOException:
+            # Another process (usually a `python -m hssk …` command) holds the file: DuckDB allows one writer.
+            st.error("Cơ sở dữ liệu đang được một chương trình khác sử dụng (ví dụ lệnh `python -m hssk …`). "
+                     "Hãy đợi lệnh đó chạy xong rồi tải lại trang.")
+            st.stop()
         st.session_state[_SESSION_CURSOR] = held
     return held[1]
 
@@ -89,7 +95,7 @@ def cached(func: Callable, *args, **kwargs):
                         tuple(sorted(kwargs.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, ttl="1h")  # ttl: figures dated "today" roll over
 def _cached_call(module: str, qualname: str, db_file: str, args: tuple, kwargs: tuple):
     func = importlib.import_module(module)
     for part in qualname.split("."):
@@ -183,6 +189,7 @@ def _first_run_form(con: duckdb.DuckDBPyConnection) -> None:
         st.error(exc.message)
         return
     audit.record(con, user.user_name, user.role, "first_run")
+    auth.authenticate(con, user.user_name, password)  # the first login, as any other (sets last_login_at)
     audit.record(con, user.user_name, user.role, "login")
     st.session_state[SESSION_USER] = user.user_name
     st.rerun()

@@ -31,7 +31,12 @@ keyed as (
         birth_month,
         birth_day,
         birth_text,
+        -- blocking keys for partial dates and typos (see hssk/link/model.py)
         case when birth_month is null then birth_year end as birth_year_only,
+        birth_year * 100 + birth_month as birth_ym,
+        case when birth_day is null then birth_year * 100 + birth_month end as birth_ym_only,
+        left(nullif(given_ascii, ''), 1) as given_initial,
+        left(nullif(family_ascii, ''), 1) as family_initial,
         sex,
         personal_id,
         old_id,

@@ -250,3 +250,37 @@ def test_head_reads_the_audit_log(accounts):
     log_tables = [df.value for df in at.dataframe if "Hành động" in df.value.columns]
     assert log_tables, "audit log table missing"
     assert "nguyên vẹn" in texts(at)
+
+
+def test_head_saves_the_village_list_to_the_station_file(accounts):
+    before = (config.REFERENCE_DIR / "villages.csv").read_text(encoding="utf-8")
+    (config.REFERENCE_DIR / "villages.csv").write_text(before.replace("Giang Cao,", " Giang Cao ,", 1),
+                                                       encoding="utf-8")  # stray spaces, as typed by hand
+    at = logged_in("truong_tram").switch_page("app_pages/quan_tri.py").run()
+    at.button(key="save_villages").click().run()
+    assert not at.exception
+    saved = (config.REFERENCE_DIR / "villages.csv").read_text(encoding="utf-8")
+    assert "\nGiang Cao," in saved and " Giang Cao ," not in saved
+    assert saved.count("\n") == before.count("\n")
+    con = db.connect(accounts)
+    assert audit.read_log(con, action="settings_changed")["target"].tolist() == ["villages.csv"]
+    con.close()
+
+
+def test_a_database_held_by_another_process_gives_a_clear_message(app_db):
+    """DuckDB lets one process write a file: while a command holds it, the app says so instead of crashing."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                               "time.sleep(60)", str(app_db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        assert not at.exception
+        assert "đang được một chương trình khác sử dụng" in at.error[0].value
+        assert not at.title
+    finally:
+        holder.kill()
+        holder.wait()

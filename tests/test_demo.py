@@ -305,8 +305,8 @@ def test_population_is_plausible(truth):
     register = persons[persons["on_register"] == "1"]
     age = register["age"].astype(int)
     assert age.min() == 0 and 80 <= age.max() <= 95
-    assert (register["family"] if "family" in register else register["full_name"].str.split().str[0]
-            ).value_counts(normalize=True)["Nguyễn"] == pytest.approx(0.36, abs=0.06)
+    family = register["full_name"].str.split().str[0]
+    assert family.value_counts(normalize=True)["Nguyễn"] == pytest.approx(0.36, abs=0.06)
     assert register["household_code"].nunique() < len(register) / 2
     assert (register["ethnicity"] == "01").mean() > 0.9 and (register["ethnicity"] != "01").any()
     share = register["register_status"].value_counts(normalize=True)
@@ -429,7 +429,8 @@ def test_kpi_truth_agrees_with_persons_records_and_errors(truth):
         return {
             "residents_alive": res, "with_record": int((alive & sel & (n >= 1)).sum()),
             "missing_record": int((alive & sel & (n == 0)).sum()),
-            "duplicate_persons": int((sel & (n >= 2)).sum()), "extra_records": int((n - 1).clip(lower=0)[sel].sum()),
+            "duplicate_persons": int((alive & sel & (n >= 2)).sum()),
+            "extra_records": int((n - 1).clip(lower=0)[alive & sel].sum()),
             "deceased_with_record": int((dead & sel & (n >= 1)).sum()),
             "off_register_records": int(hssk["person_uid"].isin(off & uids).sum()),
             "hssk_records": int(hssk["person_uid"].isin(uids).sum()),

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hssk.demo import names as nm
+from hssk.demo.frames import cell_text  # noqa: F401  (re-exported: C.cell_text)
 from hssk.normalize.legacy import encode_tcvn3, encode_vni
 
 COSMETIC, REAL = "cosmetic", "real"
@@ -35,17 +36,6 @@ BASE_RATES = {
     "phone_old_11_digits": 0.03, "phone_plus84": 0.03, "phone_spaced": 0.03,
     "insurance_bhxh_number": 0.2, "insurance_spaced": 0.05,
 }
-
-
-def cell_text(value) -> str:
-    """A cell as a reader shows it: ints without '.0', date cells as ISO, None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 @dataclass

@@ -1,14 +1,33 @@
-"""pandas helpers that keep text as numpy object arrays.
+"""Column helpers: text as numpy object arrays while generating, Arrow arrays for writing.
 
 pandas 3 stores inferred text as Arrow strings and converts back on every `.to_numpy()`, `.duplicated()` or
-row selection; for a million people those conversions cost more than the generation itself. These helpers
-keep text columns as plain object arrays.
+row selection; for a million people those conversions cost more than the generation itself. So text columns
+stay plain object arrays in pandas (frame, setcol, objectify) and are converted to Arrow once, for the CSV
+writer (arrow_text, ArrowColumns, write_arrow_csv).
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+
+def cell_text(value) -> str:
+    """A cell as a reader shows it: ints without '.0', date cells as ISO, None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _series(values, index=None) -> pd.Series:
@@ -38,12 +57,9 @@ def objectify(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def arrow_text(values) -> "pa.Array":
+def arrow_text(values) -> pa.Array:
     """Any column (object/str/int array, list) as an Arrow string array; '' and None become null, so CSV
     writers leave the cell empty instead of writing ""."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if isinstance(values, pa.DictionaryArray):
         return values  # low-cardinality column, written as its values
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
@@ -59,8 +75,6 @@ def arrow_text(values) -> "pa.Array":
             try:
                 arr = pa.array(items, type=pa.string())
             except (pa.ArrowInvalid, pa.ArrowTypeError):
-                from hssk.demo.corrupt import cell_text
-
                 arr = pa.array([v if type(v) is str else cell_text(v) for v in items], type=pa.string())
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
@@ -68,12 +82,6 @@ def arrow_text(values) -> "pa.Array":
 def write_arrow_csv(path, columns: dict, header: list[str] | None = None, encoding: str = "utf-8",
                     eol: str = "\n") -> None:
     """A CSV from columns of text (Arrow writer: fast; text values are quoted, empty cells left empty)."""
-    import csv
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     names = list(columns)
     table = pa.table({f"c{i}": arrow_text(v) for i, v in enumerate(columns.values())})
     line = io.StringIO()
@@ -104,9 +112,6 @@ class ArrowColumns:
         return self._cache[name]
 
     def take(self, name: str, rows: np.ndarray):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         return pc.take(self(name), pa.array(np.asarray(rows, dtype=np.int64)))
 
 

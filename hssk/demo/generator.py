@@ -85,7 +85,11 @@ def _generate(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date
         (ins_layout, ins_cells, ins_order, ins_rows, ins_cells.cols["insurance_no"]),
         (lay["care"][0], care_cells, care_order, care_rows, None),
     ]
+    previous = None
     for layout, cells, order, persons, record_ids in outputs:
+        if cells is not previous:  # a new table: the Arrow copies of the previous one are no longer needed
+            converted.clear()
+            previous = cells
         path = out_dir / layout.file_name
         writers.write(path, layout, [cells.cols[f] for f in layout.headers], order, converted)
         files.setdefault(layout.kind, []).append(path)

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from hssk.demo import corrupt as C
-from hssk.demo.health import CATEGORIES, reproductive_applies
-from hssk.demo.frames import frame, setcol
-from hssk.demo.layouts import Layout
 from hssk.demo.codes import unique_codes
+from hssk.demo.frames import frame, setcol
+from hssk.demo.health import CATEGORIES, reproductive_applies
+from hssk.demo.layouts import Layout
 from hssk.demo.population import ROLE_CHILD, ROLE_HEAD, ROLE_SPOUSE
 from hssk.demo.quality import Quality, per_record
-from hssk.demo.sources import Village
+from hssk.demo.sources import Village, ethnic_groups, old_phone_prefixes
 
 HEALTH_FACTOR = {"chronic_disease": 0.99, "vaccination": 0.97, "medical_history": 0.96, "reproductive_health": 0.9,
                  "infectious_disease": 0.95}  # chance a category is answered when the health section was filled in
@@ -238,8 +238,6 @@ def _insurance(cells: C.Cells, rng, card, scale, older) -> None:
 
 
 def _ethnicity(cells: C.Cells, rng, code, scale, older, part, parts) -> None:
-    from hssk.demo.sources import ethnic_groups
-
     groups = {c: (name, variants) for c, name, variants in ethnic_groups()}
     R = cells.n
     as_name = np.array([layout.ethnicity_as == "name" for layout in parts], dtype=bool)[part]
@@ -296,18 +294,12 @@ def _village_address(cells: C.Cells, rng, detail, vi, villages, qualities, scale
     cells.apply("village", alias, alias_of, C.COSMETIC, "village_alias")
 
 
-def _old_phone_prefixes() -> dict[str, str]:
-    from hssk.demo.sources import _read_csv
-
-    return {row["new_prefix"]: row["old_prefix"] for row in _read_csv("phone_prefix_2018.csv")}
-
-
 def _phone(cells: C.Cells, rng, phone, scale, older) -> None:
     R = cells.n
     r = C.BASE_RATES
     shown = (phone != "") & (rng.random(R) < 0.85 - 0.4 * older)
     cells.set("phone", np.where(shown, phone, ""), phone)
-    back = _old_phone_prefixes()
+    back = old_phone_prefixes()
     fmt = C.choose(rng, R, [("old", r["phone_old_11_digits"] * scale + 0.2 * older),
                             ("plus84", r["phone_plus84"] * scale), ("spaced", r["phone_spaced"] * scale)])
     has_old = np.array([v[:3] in back for v in phone], dtype=bool)

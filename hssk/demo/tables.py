@@ -15,8 +15,8 @@ import pyarrow.compute as pc
 
 from hssk.demo import corrupt as C
 from hssk.demo import health as H
-from hssk.demo.hssk_export import addresses
 from hssk.demo.frames import ArrowColumns, frame
+from hssk.demo.hssk_export import addresses
 from hssk.demo.layouts import Layout
 from hssk.demo.sources import Village, ethnic_groups
 

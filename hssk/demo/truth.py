@@ -31,9 +31,9 @@ DEFINITIONS = {
     "with_record": "residents_alive holding >= 1 HSSK record",
     "coverage": "with_record / residents_alive",
     "missing_record": "residents_alive - with_record",
-    "duplicate_persons": "true persons (any status, on the register or not) holding >= 2 HSSK records",
-    "extra_records": "HSSK records minus distinct persons holding them (the records a clean-up would merge away)",
-    "duplicate_residents": "residents_alive holding >= 2 HSSK records",
+    "duplicate_persons": "residents_alive holding >= 2 HSSK records (the issue's definition)",
+    "extra_records": "sum over duplicate_persons of (their HSSK records - 1)",
+    "duplicate_holders": "true persons (any status, on the register or not) holding >= 2 HSSK records",
     "deceased_with_record": "dead persons (register 'đã chết' or in the deaths file) holding >= 1 HSSK record",
     "deceased_records": "HSSK records of dead persons",
     "moved_with_record": "register persons with status 'chuyển đi' holding >= 1 HSSK record",
@@ -103,9 +103,9 @@ def kpi_truth(people: pd.DataFrame, rec: pd.DataFrame, real_bad_records: np.ndar
     person_counts = {
         "residents_alive": alive,
         "with_record": alive & has,
-        "duplicate_persons": n_rec >= 2,
-        "extra_records": np.maximum(n_rec - 1, 0),
-        "duplicate_residents": alive & (n_rec >= 2),
+        "duplicate_persons": alive & (n_rec >= 2),
+        "extra_records": np.where(alive, np.maximum(n_rec - 1, 0), 0),
+        "duplicate_holders": n_rec >= 2,
         "deceased_with_record": dead & has,
         "moved_with_record": on_reg & (reg_status == "moved") & has,
         "deaths_not_in_register": in_deaths & (reg_status == "alive"),
@@ -139,7 +139,7 @@ def kpi_truth(people: pd.DataFrame, rec: pd.DataFrame, real_bad_records: np.ndar
             "residents_alive": res, "with_record": t["with_record"],
             "coverage": _ratio(t["with_record"], res), "missing_record": res - t["with_record"],
         }
-        for key in ("duplicate_persons", "extra_records", "duplicate_residents", "deceased_with_record",
+        for key in ("duplicate_persons", "extra_records", "duplicate_holders", "deceased_with_record",
                     "deceased_records", "moved_with_record", "off_register_records", "deaths_not_in_register",
                     "hssk_records", "kpi_admin_count", "kpi_health_count", "kpi_health_with_care_count"):
             out[key] = t[key]

@@ -14,6 +14,10 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from hssk.demo.frames import cached_arrow_text, write_arrow_csv
 from hssk.demo.layouts import ID_FIELDS, Layout
@@ -60,9 +64,6 @@ def _as_text(col: np.ndarray) -> list:
 
 
 def write_xlsx(path: Path, layout: Layout, columns: list[np.ndarray]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     wb = Workbook(write_only=True)
     wb.properties.creator = "HSSK"
     wb.properties.created = FIXED_TIME
@@ -126,9 +127,6 @@ def write(path: Path, layout: Layout, columns: list, order: np.ndarray, cache: d
     """Write rows `order` of the columns (numpy object arrays or Arrow arrays), in that order. `cache` keeps
     Arrow conversions of columns shared by several files."""
     if layout.bulk and layout.ext == "csv" and layout.encoding == "utf-8":
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         indices = pa.array(np.asarray(order, dtype=np.int64))
         write_arrow_csv(path, {f"c{i}": pc.take(cached_arrow_text(c, cache), indices) for i, c in enumerate(columns)},
                         header=list(layout.headers.values()))

@@ -1,0 +1,200 @@
+"""Splink on Spark: the same saved model, scored by a Spark cluster instead of DuckDB.
+
+Only worth it beyond one machine (a Spark job pays ~10–30 s of start-up and a second or so per
+stage); the commune runs on DuckDB. The saved model's SQL was written for DuckDB, so
+`spark_settings` rewrites the few functions the dialects spell differently, keeping every
+trained m/u value: the same model takes the same decisions on both backends.
+
+    spark = spark_session("spark://host:7077")
+    session = open_spark_session(records, train.load_settings(model_path), spark=spark)
+    pairs = predict.predict_pairs(session, lower, dialect="spark")
+    session.close()
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from hssk.errors import HsskError
+
+DIALECT = "spark"
+LOCAL_MASTER = "local[*]"
+# Name of the prepared records inside Spark: predict.pairs_from_predictions joins on it.
+INPUT_VIEW = "link_input"
+
+# A local run shares one JVM with the driver: its heap holds every partition.
+LOCAL_DRIVER_MEMORY = "4g"
+# Shuffles of a commune's pairs are small: a few partitions per core, not Spark's 200.
+LOCAL_SHUFFLE_PARTITIONS = 4
+
+
+def spark_session(master: str = LOCAL_MASTER, app_name: str = "hssk-link", extra_conf: dict | None = None):
+    """A SparkSession with Splink's similarity jar (jaro_winkler) and settings for this machine.
+
+    Local masters (`local[*]`, `local[2]`) get a small number of shuffle partitions, a 4 GB driver,
+    no web UI and loopback-only networking; a cluster master (`spark://…`, `yarn`, `k8s://…`)
+    keeps the cluster's own settings. `extra_conf` overrides anything (e.g.
+    {"spark.executor.memory": "8g"}). Scratch and checkpoint files go to a temporary directory
+    removed when Python exits.
+    """
+    try:
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
+    except ImportError as exc:  # pyspark is optional
+        raise HsskError("Chưa cài pyspark: hãy cài gói pyspark để dùng máy tính toán Spark.", str(exc)) from exc
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        raise HsskError("Không tìm thấy Java: Spark cần Java 17 (gói openjdk-17-jre-headless).", "java not on PATH")
+
+    scratch = tempfile.mkdtemp(prefix="hssk-spark-")
+    atexit.register(shutil.rmtree, scratch, True)
+    conf = {
+        "spark.jars": similarity_jar_location(),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.local.dir": os.path.join(scratch, "local"),
+        "spark.sql.warehouse.dir": os.path.join(scratch, "warehouse"),  # not ./spark-warehouse
+    }
+    if master.startswith("local"):
+        conf.update({
+            "spark.driver.memory": LOCAL_DRIVER_MEMORY,
+            "spark.sql.shuffle.partitions": str(LOCAL_SHUFFLE_PARTITIONS),
+            "spark.default.parallelism": str(LOCAL_SHUFFLE_PARTITIONS),
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+        })
+    conf.update(extra_conf or {})
+
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
+    return spark
+
+
+# --- DuckDB SQL of a saved model → Spark SQL -------------------------------------------------------
+
+def hamming_sql(left: str, right: str) -> str:
+    """Number of positions where two strings differ (Spark has no hamming()).
+
+    Exactly DuckDB's hamming() on strings of equal length, which is how the model uses it (after
+    a length check). Levenshtein would not do: on same-length strings it equals hamming only up
+    to one edit, and `<= 2` would also accept a digit moved elsewhere as "two digits swapped".
+    """
+    return (f"aggregate(zip_with(split({left}, ''), split({right}, ''), (x, y) -> if(x = y, 0, 1)), "
+            f"0, (n, d) -> n + d)")
+
+
+def _spark_node(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "hamming":
+        left, right = (arg.sql(dialect=DIALECT) for arg in node.expressions)
+        return sqlglot.parse_one(hamming_sql(left, right), read=DIALECT)
+    if isinstance(node, exp.JarowinklerSimilarity):
+        # Splink's jar registers the Jaro-Winkler similarity as jaro_winkler().
+        return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Split) and isinstance(node.expression, exp.Literal) and node.expression.this == "":
+        # DuckDB splits on a string, Spark on a regex: '' means "into characters" in both.
+        return exp.Anonymous(this="split", expressions=[node.this, node.expression])
+    return node
+
+
+def spark_sql(duckdb_sql: str) -> str:
+    """One SQL condition written for DuckDB, rewritten for Spark."""
+    if duckdb_sql.strip().upper() == "ELSE":
+        return duckdb_sql
+    tree = sqlglot.parse_one(duckdb_sql, read="duckdb").transform(_spark_node)
+    return tree.sql(dialect=DIALECT)
+
+
+def spark_settings(settings_dict: dict) -> dict:
+    """A saved (DuckDB) model's settings for Spark: same levels, same m/u, Spark SQL.
+
+    Rewrites hamming() (exactly, see hamming_sql), jaro_winkler_similarity → jaro_winkler,
+    list_sort/string_split → array_sort/split, and the other spellings sqlglot knows
+    (instr → locate, …) in comparison levels and blocking rules; sets sql_dialect to spark.
+    """
+    result = copy.deepcopy(settings_dict)
+    result["sql_dialect"] = DIALECT
+    for comparison in result.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            level["sql_condition"] = spark_sql(level["sql_condition"])
+            if "sql_dialect" in level:
+                level["sql_dialect"] = DIALECT
+    rules = []
+    for rule in result.get("blocking_rules_to_generate_predictions", []):
+        if isinstance(rule, dict):
+            rule = {**rule, "blocking_rule": spark_sql(rule["blocking_rule"])}
+            rule.pop("sql_dialect", None)
+        else:
+            rule = spark_sql(rule)
+        rules.append(rule)
+    if "blocking_rules_to_generate_predictions" in result:
+        result["blocking_rules_to_generate_predictions"] = rules
+    return result
+
+
+# --- A Splink session on Spark, shaped like predict.SplinkSession -----------------------------------
+
+@dataclass
+class SparkSplinkSession:
+    """The Splink linker over one prepared input, in its own Spark session (own temp views)."""
+
+    linker: object
+    spark: object  # the SparkSession (a newSession() of the shared one)
+    n_records: int
+    sdf: object = None
+    stop_spark: bool = False  # True when open_spark_session started Spark itself
+
+    def use_settings(self, settings) -> object:
+        from splink import Linker
+
+        self.linker = Linker(self.sdf, spark_settings(settings), log_level=logging.ERROR)
+        return self.linker
+
+    def close(self) -> None:
+        for table in self.spark.catalog.listTables():
+            if table.isTemporary:
+                self.spark.catalog.dropTempView(table.name)
+        self.spark.catalog.clearCache()
+        if self.stop_spark:
+            self.spark.stop()
+
+
+def open_spark_session(records: pa.Table, settings_dict: dict, *, master: str = LOCAL_MASTER, spark=None,
+                       break_lineage_method: str | None = None) -> SparkSplinkSession:
+    """Register the prepared records in Spark and build a Linker with the (DuckDB) model settings.
+
+    `spark`: an existing SparkSession to reuse (its JVM stays up after close()); otherwise one is
+    started on `master` and stopped by close(). Splink's intermediate tables are cached in memory
+    on a local master ("persist") and written as parquet to the checkpoint directory on a cluster.
+    """
+    from splink import Linker
+    from splink.backends.spark import SparkAPI
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    owned = spark is None
+    base = spark if spark is not None else spark_session(master)
+    session = base.newSession()  # private temp views and UDF registrations
+    if break_lineage_method is None:
+        is_local = base.sparkContext.master.startswith("local")
+        break_lineage_method = "persist" if is_local else "parquet"
+    frame = session.createDataFrame(records)
+    frame.cache().createOrReplaceTempView(INPUT_VIEW)
+    db_api = SparkAPI(spark_session=session, break_lineage_method=break_lineage_method)
+    sdf = db_api.register(INPUT_VIEW, dataset_display_name="records")
+    linker = Linker(sdf, spark_settings(settings_dict), log_level=logging.ERROR)
+    return SparkSplinkSession(linker=linker, spark=session, n_records=records.num_rows, sdf=sdf,
+                              stop_spark=owned)

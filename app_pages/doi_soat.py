@@ -8,14 +8,11 @@ from hssk.errors import HsskError
 
 KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
                "care": "Khám chữa bệnh"}
-# Fields compared side by side (clean column → label), in the order a reviewer reads them.
+# Fields of hssk.link.review_pairs (each as `<field>_l` / `<field>_r`) → label, in reading order.
 FIELDS = {
-    "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth_text": "Ngày sinh", "sex": "Giới tính",
-    "personal_id": "Số định danh", "old_id": "Số CMND", "insurance_card": "Số thẻ BHYT",
-    "social_insurance_no": "Mã số BHXH", "phone": "Điện thoại", "ethnicity_code": "Mã dân tộc",
-    "village": "Thôn", "address": "Địa chỉ", "household_code": "Mã hộ", "mother_name": "Họ tên mẹ",
-    "father_name": "Họ tên bố", "status": "Tình trạng", "death_date": "Ngày mất", "event_date": "Ngày khám/tiêm",
-    "event_description": "Nội dung",
+    "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth": "Ngày sinh", "sex": "Giới tính",
+    "personal_id": "Số định danh", "old_id": "Số CMND", "insurance_no": "Số BHYT / BHXH", "phone": "Điện thoại",
+    "village": "Thôn", "household": "Mã hộ",
 }
 SEX = {"M": "Nam", "F": "Nữ"}
 SKIPPED = "_review_skipped"
@@ -25,35 +22,19 @@ ui.require_data(con)
 link = ui.backend("hssk.link")
 
 
-def queue() -> pd.DataFrame:
-    """Pairs waiting for a reviewer (the `review_queue` view of hssk/link), surest first."""
-    try:
-        return con.execute("select * from review_queue order by match_probability desc, record_key_l, "
-                           "record_key_r").df()
-    except Exception:  # noqa: BLE001 — the linkage tables do not exist before the first run
-        return pd.DataFrame()
-
-
-def records(keys: list[str]) -> pd.DataFrame:
-    columns = ", ".join(["record_key", "kind", *FIELDS])
-    frame = con.execute(f"select {columns} from current_clean where record_key in "
-                        f"(select unnest($keys))", {"keys": keys}).df()
-    return frame.set_index("record_key").reindex(keys)
-
-
-def side_by_side(left: pd.Series, right: pd.Series) -> pd.DataFrame:
+def side_by_side(pair: pd.Series) -> pd.DataFrame:
     """One row per field that either record fills; `Khác` marks values that differ (record ids of two
     sources always differ, so they are never marked)."""
     rows = []
-    for column, label in FIELDS.items():
-        a, b = left.get(column), right.get(column)
-        a = None if pd.isna(a) else str(a)
-        b = None if pd.isna(b) else str(b)
+    for field, label in FIELDS.items():
+        a, b = (pair.get(f"{field}_{side}") for side in ("l", "r"))
+        a = None if a is None or pd.isna(a) else str(a)
+        b = None if b is None or pd.isna(b) else str(b)
         if a is None and b is None:
             continue
-        if column == "sex":
+        if field == "sex":
             a, b = SEX.get(a, a), SEX.get(b, b)
-        differs = column != "record_id" and bool(a and b and a.strip().lower() != b.strip().lower())
+        differs = field != "record_id" and bool(a and b and a.strip().lower() != b.strip().lower())
         rows.append({"Trường": label, "Hồ sơ A": a or "", "Hồ sơ B": b or "", "Khác": differs})
     return pd.DataFrame(rows)
 
@@ -87,7 +68,9 @@ tab_queue, tab_person, tab_decisions = st.tabs(["Hàng chờ đối soát", "Xem
                                                 "Quyết định đã ghi"])
 
 with tab_queue:
-    pending = queue()
+    reason_filter = st.selectbox("Loại cặp", [None, *link.review.REASONS], key="review_reason",
+                                 format_func=lambda r: "Tất cả" if r is None else link.review.REASONS[r].capitalize())
+    pending = link.review_pairs(con, reason=reason_filter, limit=100_000)
     skipped = st.session_state.setdefault(SKIPPED, set())
     decided = ui.count_or_zero(con, "select count(*) from decisions_standing where action in ('accept', 'reject')")
     total = len(pending) + decided
@@ -106,9 +89,8 @@ with tab_queue:
             pair = waiting.iloc[0]
             key_l, key_r = pair["record_key_l"], pair["record_key_r"]
             st.markdown(f"**Cặp {len(pending) - len(waiting) + 1} / {len(pending)}** — xác suất cùng một người "
-                        f"**{ui.fmt_pct(pair['match_probability'])}** (trọng số {pair['match_weight']:.2f})")
-            both = records([key_l, key_r])
-            left, right = both.loc[key_l], both.loc[key_r]
+                        f"**{ui.fmt_pct(pair['match_probability'])}** (trọng số {pair['match_weight']:.2f}) — "
+                        f"{link.review.REASONS.get(pair['reason'], pair['reason'])}")
             c1, c2 = st.columns(2)
             for column, side, kind, person in ((c1, "A", pair["kind_l"], pair["person_id_l"]),
                                                (c2, "B", pair["kind_r"], pair["person_id_r"])):
@@ -116,7 +98,7 @@ with tab_queue:
                 if isinstance(person, str):
                     column.button(f"Xem nhóm hồ sơ của người {side}", key=f"open_person_{side}",
                                   on_click=open_person, args=(person,), icon=":material/group:")
-            table = ui.for_display(con, user, side_by_side(left, right), what=f"review:{key_l}|{key_r}")
+            table = ui.for_display(con, user, side_by_side(pair), what=f"review:{key_l}|{key_r}")
             st.dataframe(highlight(table), hide_index=True, key="pair_table", height=35 * (len(table) + 1) + 3,
                          column_config={"Khác": st.column_config.CheckboxColumn("Khác")})
             ui.waterfall_section(link, con, key_l, key_r)
@@ -137,15 +119,18 @@ with tab_person:
         current = link.resolve_person_id(con, person_id) or person_id
         if current != person_id:
             st.caption(f"Mã {person_id} đã được gộp vào {current}.")
-        members = con.execute(f"""
-            select p.record_key, p.kind, {', '.join('c.' + f for f in FIELDS)}
-            from person_records p left join current_clean c using (record_key)
-            where p.person_id = ? order by p.kind, p.record_key""", [current]).df()
+        members = link.person_records(con, current)
         if members.empty:
             st.info("Không có hồ sơ nào thuộc mã người này.")
         else:
-            shown = members.rename(columns={"record_key": "Khóa hồ sơ", "kind": "Nguồn", **FIELDS})
-            ui.show_table(con, user, shown, what=f"person:{current}")
+            shown = members.assign(kind=members["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+                                   sex=members["sex"].map(lambda v: SEX.get(v, v)))
+            ui.show_table(con, user, shown.rename(columns={
+                "kind": "Nguồn", "record_id": "Mã hồ sơ", "record_key": "Khóa hồ sơ", "full_name": "Họ và tên",
+                "birth_text": "Ngày sinh", "sex": "Giới tính", "personal_id": "Số định danh", "village": "Thôn",
+                "household_code": "Mã hộ", "phone": "Điện thoại"}), what=f"person:{current}")
+            with st.expander("Lịch sử của mã người (tạo, gộp, tách…)"):
+                ui.show_table(con, user, link.person_history(con, current), what=f"person_history:{current}")
             if user.can("unmerge") and len(members) > 1:
                 key = st.selectbox("Tách hồ sơ khỏi người này", members["record_key"].tolist(), key="split_key")
                 split_reason = st.text_input("Lý do tách", key="split_reason")

@@ -36,6 +36,7 @@ keyed as (
         birth_year * 100 + birth_month as birth_ym,
         case when birth_day is null then birth_year * 100 + birth_month end as birth_ym_only,
         left(nullif(given_ascii, ''), 1) as given_initial,
+        nullif(array_to_string(list_sort(string_split(given_ascii, '')), ''), '') as given_letters,
         left(nullif(family_ascii, ''), 1) as family_initial,
         sex,
         personal_id,

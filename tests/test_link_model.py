@@ -34,16 +34,16 @@ def _birth(left: str | None, right: str | None) -> dict:
 
 
 BIRTH_CASES = [
-    ("1985-03-12", "1985-03-12", "birth: same day"),
-    ("1985-03-12", "1985-12-03", "birth: day and month swapped"),
-    ("1985-03-12", "1985-03", "birth: same month, day unknown"),
-    ("1985-03-12", "1985-03-13", "birth: one digit different"),
-    ("1985-03-12", "1986-03-12", "birth: one digit different"),
-    ("1985-03-12", "1985", "birth: same year, month unknown"),
-    ("1985", "1985", "birth: same year, month unknown"),
-    ("1985-03-12", "1985-07-25", "birth: same year only"),
-    ("1985-03-12", "1991-07-25", "All other comparisons"),
-    ("1985-03-12", None, "birth: missing"),
+    ("1985-03-12", "1985-03-12", "ngày sinh: trùng ngày"),
+    ("1985-03-12", "1985-12-03", "ngày sinh: đảo ngày và tháng"),
+    ("1985-03-12", "1985-03", "ngày sinh: trùng tháng, không rõ ngày"),
+    ("1985-03-12", "1985-03-13", "ngày sinh: khác một chữ số"),
+    ("1985-03-12", "1986-03-12", "ngày sinh: khác một chữ số"),
+    ("1985-03-12", "1985", "ngày sinh: trùng năm, không rõ tháng"),
+    ("1985", "1985", "ngày sinh: trùng năm, không rõ tháng"),
+    ("1985-03-12", "1985-07-25", "ngày sinh: chỉ trùng năm"),
+    ("1985-03-12", "1991-07-25", "ngày sinh: khác"),
+    ("1985-03-12", None, "ngày sinh: thiếu"),
 ]
 
 
@@ -54,17 +54,17 @@ def test_birth_levels_understand_partial_and_swapped_dates(db_api, left, right, 
 
 
 ID_CASES = [
-    ("001085012345", "001085012345", "personal ID: same"),
-    ("001085012345", "001085012346", "personal ID: one digit different"),
-    ("001085012345", "001085021345", "personal ID: two digits swapped"),
-    ("001085012345", "001085012399", "All other comparisons"),
+    ("001085012345", "001085012345", "số định danh: giống"),
+    ("001085012345", "001085012346", "số định danh: khác một chữ số"),
+    ("001085012345", "001085021345", "số định danh: đảo hai chữ số"),
+    ("001085012345", "001085012399", "số định danh: khác"),
     ("001085012345", None, None),
 ]
 
 
 @pytest.mark.parametrize("left,right,label", ID_CASES)
 def test_personal_id_levels(db_api, left, right, label):
-    comparison = model.id_comparison("personal_id", "personal ID", "duckdb", transposition=True)
+    comparison = model.id_comparison("personal_id", "duckdb", transposition=True)
     got = comparison_vector_value(comparison, _pair(personal_id=(left, right)), db_api)
     if label is None:
         assert got["comparison_vector_value"] == -1
@@ -79,17 +79,17 @@ def _names(part: str, left: str | None, right: str | None) -> dict:
 
 
 NAME_CASES = [
-    ("given", "Hòa", "Hòa", "given: same (tone-insensitive)"),
-    ("given", "Hòa", "Hoa", "given: same without accents"),
-    ("given", "Phương", "Phuong", "given: same without accents"),
-    ("given", "Quyên", "Quyen", "given: same without accents"),
-    ("given", "Phương", "Phưong", "given: same without accents"),
-    ("given", "Thắng", "Thằng", "given: same without accents"),
-    ("given", "Nguyệt", "Nguyet", "given: same without accents"),
-    ("given", "Hương", "Hưng", "given: close spelling (Jaro-Winkler >= 0.9)"),
-    ("given", "Lan", "Mai", "All other comparisons"),
-    ("family", "Đặng", "Dang", "family: same without accents"),
-    ("family", "Nguyễn", "Nguyen", "family: same without accents"),
+    ("given", "Hòa", "Hòa", "tên: giống (không kể cách bỏ dấu thanh)"),
+    ("given", "Hòa", "Hoa", "tên: giống khi bỏ dấu"),
+    ("given", "Phương", "Phuong", "tên: giống khi bỏ dấu"),
+    ("given", "Quyên", "Quyen", "tên: giống khi bỏ dấu"),
+    ("given", "Phương", "Phưong", "tên: giống khi bỏ dấu"),
+    ("given", "Thắng", "Thằng", "tên: giống khi bỏ dấu"),
+    ("given", "Nguyệt", "Nguyet", "tên: giống khi bỏ dấu"),
+    ("given", "Hương", "Hưng", "tên: gần giống (Jaro-Winkler ≥ 0.9)"),
+    ("given", "Lan", "Mai", "tên: khác"),
+    ("family", "Đặng", "Dang", "họ: giống khi bỏ dấu"),
+    ("family", "Nguyễn", "Nguyen", "họ: giống khi bỏ dấu"),
 ]
 
 
@@ -106,11 +106,11 @@ def _middle(left, right):
 
 
 MIDDLE_CASES = [
-    ("Văn", "Văn", "middle: same (tone-insensitive)"),
-    ("Văn", None, "middle: one missing"),
-    ("Thị Ngọc", "Ngọc", "middle: one contains the other"),
-    ("Văn", "Đức", "All other comparisons"),
-    (None, None, "middle: both missing"),
+    ("Văn", "Văn", "tên đệm: giống (không kể cách bỏ dấu thanh)"),
+    ("Văn", None, "tên đệm: một bên trống"),
+    ("Thị Ngọc", "Ngọc", "tên đệm: bên này chứa bên kia"),
+    ("Văn", "Đức", "tên đệm: khác"),
+    (None, None, "tên đệm: cả hai đều trống"),
 ]
 
 
@@ -125,6 +125,12 @@ def test_spark_dialect_uses_levenshtein_not_hamming():
     spark = model._within_edits_sql("personal_id", 1, "spark")
     assert "hamming" in duck and "levenshtein" not in duck
     assert "levenshtein" in spark and "hamming" not in spark
+
+
+def test_every_prior_names_a_real_level():
+    labels = {level.label_for_charts for comparison in model.comparisons()
+              for level in comparison.get_comparison("duckdb").comparison_levels}
+    assert set(model.PRIOR_M) <= labels
 
 
 def test_every_blocking_rule_excludes_register_register_pairs():

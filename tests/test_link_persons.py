@@ -191,3 +191,20 @@ def test_bad_decisions_are_refused_in_vietnamese(linked, action, left, right, re
 def test_undo_of_unknown_decision_is_refused(linked):
     with pytest.raises(HsskError):
         undo_decision(linked, 999, user="lan", reason="thử")
+
+
+def test_review_pairs_show_both_records_side_by_side(linked):
+    from hssk.link.review import person_history, person_records, review_pairs
+
+    pairs = review_pairs(linked)
+    assert len(pairs) == 1
+    row = pairs.iloc[0]
+    assert (row.reason, row.record_key_l, row.record_key_r) == ("uncertain", "hssk:H5", P_BINH)
+    assert row.full_name_l == row.full_name_r == "Trần Thị Bình"
+    assert row.personal_id_r == PID_BINH and row.personal_id_l is None
+    assert review_pairs(linked, reason="conflict").empty
+
+    assert set(person_records(linked, "P" + PID_AN)["record_id"]) == {"H1", "H2", PID_AN}
+    record_decision(linked, "accept", "hssk:H5", P_BINH, user="lan", reason="Cùng người")
+    history = person_history(linked, "P" + PID_BINH)
+    assert list(history["event"]) == ["created", "merged", "moved_record"]  # H5's own person merged in

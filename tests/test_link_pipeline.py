@@ -20,8 +20,9 @@ from hssk.link.evaluate import format_report
 from hssk.link.predict import open_session
 from hssk.link.run import linkage_config
 from hssk.link import model, train
+from hssk.errors import HsskError
 
-RESIDENTS = 1200
+RESIDENTS = 2500
 SEED = 4242  # not the seed the shipped model was trained on
 KINDS = ("population", "hssk", "deaths", "insurance", "care")
 
@@ -258,3 +259,18 @@ def test_cli_link_export_and_evaluate(con, demo, tmp_path, capsys):
     assert main(["evaluate", "--truth", str(demo["made"]["truth_dir"]), "--db", db]) == 0
     report = capsys.readouterr().out
     assert "F1" in report and "sinh đôi" in report
+
+
+def test_explain_pair_adds_up_to_the_stored_match_weight(con):
+    from hssk.link import explain_pair
+
+    key_l, key_r, weight = con.execute("""
+        select record_key_l, record_key_r, match_weight from link_predictions
+        where kind_l = 'hssk' and kind_r = 'population' order by match_weight limit 1""").fetchall()[0]
+    steps = explain_pair(con, key_l, key_r)
+    assert list(steps.columns) == ["label", "match_weight", "detail"]
+    assert steps["label"].iloc[0] == "Xác suất ban đầu"
+    assert {"Họ", "Tên", "Ngày sinh", "Số định danh"} <= set(steps["label"])
+    assert steps["match_weight"].sum() == pytest.approx(weight, abs=1e-6)
+    with pytest.raises(HsskError):
+        explain_pair(con, key_l, "hssk:KHONG-CO")

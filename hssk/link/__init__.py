@@ -5,6 +5,8 @@ Public doors:
 - `export_clusters(con)` — source, record_id, person_id for every record;
 - `record_decision(con, action, key_l, key_r, user=, reason=)`, `undo_decision(con, id, user=, reason=)`;
 - `resolve_person_id(con, person_id)` — follow merges from an old person id to today's;
+- `review_pairs(con)`, `explain_pair(con, key_l, key_r)`, `person_records(con, id)`,
+  `person_history(con, id)` — what a reviewer sees;
 - `evaluate(con, truth_dir)` — pairwise and cluster figures against a truth directory.
 """
 
@@ -12,18 +14,23 @@ from hssk.link.decisions import list_decisions, record_decision, undo_decision
 from hssk.link.evaluate import evaluate, format_report
 from hssk.link.export import export_clusters
 from hssk.link.persons import resolve_person_id
+from hssk.link.review import explain_pair, person_history, person_records, review_pairs
 from hssk.link.run import LinkResult, linkage_config, refresh_persons, run_linkage
 
 __all__ = [
     "LinkResult",
     "evaluate",
+    "explain_pair",
     "export_clusters",
     "format_report",
     "linkage_config",
     "list_decisions",
+    "person_history",
+    "person_records",
     "record_decision",
     "refresh_persons",
     "resolve_person_id",
+    "review_pairs",
     "run_linkage",
     "undo_decision",
 ]

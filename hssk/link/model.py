@@ -15,7 +15,7 @@ from splink import SettingsCreator
 
 # Bump when the columns of link_input or the comparisons change: a saved model of another
 # version no longer fits the prepared table and must be re-estimated (`hssk link --retrain`).
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 # Pairs worth scoring: HSSK with anything, and any two different roles (HSSK–register,
 # deaths/insurance/care–HSSK or –register). Never register–register (duplicate-free) and
@@ -43,12 +43,16 @@ _FUZZY_RULES = [
     f"{_NAME} and l.birth_year = r.birth_year_only",
     f"{_NAME} and l.birth_ym_only = r.birth_ym",
     f"{_NAME} and l.birth_ym = r.birth_ym_only",
-    # a typo in the day or in the year (HSSK against the register: both carry the village)
+    # a typo in the day or in the year (HSSK against the register: both carry the village; the
+    # middle name narrows the block when the village is missing)
     f"{_NAME} and l.birth_ym = r.birth_ym and l.village = r.village",
+    f"{_NAME} and l.birth_ym = r.birth_ym and l.middle_ascii = r.middle_ascii",
     f"{_NAME} and l.birth_month = r.birth_month and l.birth_day = r.birth_day and l.village = r.village",
-    # a typo in the given name (its first letter kept), or in the family name
+    # a typo in the given name: first letter kept, or two letters swapped (same letters); or in
+    # the family name
     "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii and l.given_initial = r.given_initial"
     " and l.sex = r.sex",
+    "l.birth_date = r.birth_date and l.family_ascii = r.family_ascii and l.given_letters = r.given_letters",
     "l.birth_date = r.birth_date and l.given_ascii = r.given_ascii and l.family_initial = r.family_initial",
     # no usable birth date or ID: the household or the phone finds the other record
     "l.given_ascii = r.given_ascii and l.household_code = r.household_code",
@@ -68,21 +72,21 @@ _TRAINING_RULES = [
 # has few day/month swaps or mistyped IDs). Their m is then this documented prior instead of
 # Splink's positional default; a u never observed in the random sample is set to U_UNOBSERVED.
 PRIOR_M = {
-    "family: close spelling (Jaro-Winkler >= 0.9)": 0.005,
-    "given: close spelling (Jaro-Winkler >= 0.9)": 0.005,
-    "middle: one contains the other": 0.005,
-    "middle: close spelling": 0.005,
-    "birth: day and month swapped": 0.003,
-    "birth: same month, day unknown": 0.004,
-    "birth: one digit different": 0.005,
-    "birth: same year, month unknown": 0.008,
-    "birth: same year only": 0.003,
-    "personal ID: one digit different": 0.005,
-    "personal ID: two digits swapped": 0.004,
-    "CMND: one digit different": 0.005,
-    "insurance number: one digit different": 0.005,
+    "họ: gần giống (Jaro-Winkler ≥ 0.9)": 0.005,
+    "tên: gần giống (Jaro-Winkler ≥ 0.9)": 0.005,
+    "tên đệm: bên này chứa bên kia": 0.005,
+    "tên đệm: gần giống": 0.005,
+    "ngày sinh: đảo ngày và tháng": 0.003,
+    "ngày sinh: trùng tháng, không rõ ngày": 0.004,
+    "ngày sinh: khác một chữ số": 0.005,
+    "ngày sinh: trùng năm, không rõ tháng": 0.008,
+    "ngày sinh: chỉ trùng năm": 0.003,
+    "số định danh: khác một chữ số": 0.005,
+    "số định danh: đảo hai chữ số": 0.004,
+    "CMND: khác một chữ số": 0.005,
+    "số BHXH: khác một chữ số": 0.005,
 }
-# "All other comparisons" (clear disagreement) never seen among true matches.
+# A clear disagreement ("…: khác", the ELSE level) never seen among true matches.
 PRIOR_M_ELSE = 0.001
 U_UNOBSERVED = 1e-5
 
@@ -123,16 +127,18 @@ def names_differ_sql(dialect: str = "duckdb", threshold: float = 0.9) -> str:
     Splink adds up evidence as if fields were independent, but family members share the family
     name, village, household, phone — and twins the birth date, sometimes consecutive CCCD numbers.
     The given name is what tells them apart, so such a pair is never linked automatically (it goes
-    to a reviewer instead). "Clearly" = not a likely typo: more than one edit apart and not close
-    by Jaro-Winkler. (Twins with near-identical names on the register are still kept apart by the
+    to a reviewer instead). "Clearly" = not a likely typo: more than one edit apart (a swap of two
+    letters counts as one) and not close by Jaro-Winkler. (Twins with near-identical names on the register are still kept apart by the
     register being duplicate-free.) Written over the input columns of both records (aliases l, r).
     """
     similarity = "jaro_winkler" if dialect == "spark" else "jaro_winkler_similarity"
+    # Only evaluated on scored pairs, so Damerau-Levenshtein (a swap is one edit) is affordable.
+    edits = "levenshtein" if dialect == "spark" else "damerau_levenshtein"
     return (
         "(coalesce(l.personal_id = r.personal_id, false) = false"
         " and l.given_ascii is not null and r.given_ascii is not null"
         " and l.given_ascii <> r.given_ascii"
-        " and levenshtein(l.given_ascii, r.given_ascii) > 1"
+        f" and {edits}(l.given_ascii, r.given_ascii) > 1"
         f" and {similarity}(l.given_ascii, r.given_ascii) < {threshold})"
     )
 
@@ -149,111 +155,131 @@ def _transposed_sql(col: str, dialect: str) -> str:
     )
 
 
+# Labels of the levels are Vietnamese: they reach the reviewer's screen and the analyst's charts.
+COLUMN_LABELS = {
+    "family": "họ", "middle": "tên đệm", "given": "tên", "birth": "ngày sinh", "sex": "giới tính",
+    "personal_id": "số định danh", "old_id": "CMND", "bhxh_no": "số BHXH", "village": "thôn",
+    "household_code": "mã hộ", "phone": "điện thoại",
+}
+
+
+def _null(col: str, label: str):
+    return cll.NullLevel(col).configure(label_for_charts=f"{label}: thiếu")
+
+
+def _else(label: str):
+    return cll.ElseLevel().configure(label_for_charts=f"{label}: khác")
+
+
 def name_part_comparison(part: str, *, jw_threshold: float = 0.9) -> cl.CustomComparison:
     """Family or given name: tone-insensitive key, then accent-free key, then a close spelling.
 
     The exact level is term-frequency adjusted: agreeing on Nguyễn says far less than agreeing
     on a rare family name.
     """
-    key, ascii_ = f"{part}_key", f"{part}_ascii"
+    key, ascii_, label = f"{part}_key", f"{part}_ascii", COLUMN_LABELS[part]
     return cl.CustomComparison(
         output_column_name=part,
         comparison_levels=[
-            cll.NullLevel(key),
+            _null(key, label),
             cll.ExactMatchLevel(key, term_frequency_adjustments=True).configure(
-                label_for_charts=f"{part}: same (tone-insensitive)"
+                label_for_charts=f"{label}: giống (không kể cách bỏ dấu thanh)"
             ),
-            cll.ExactMatchLevel(ascii_).configure(label_for_charts=f"{part}: same without accents"),
+            cll.ExactMatchLevel(ascii_).configure(label_for_charts=f"{label}: giống khi bỏ dấu"),
             cll.JaroWinklerLevel(ascii_, jw_threshold).configure(
-                label_for_charts=f"{part}: close spelling (Jaro-Winkler >= {jw_threshold})"
+                label_for_charts=f"{label}: gần giống (Jaro-Winkler ≥ {jw_threshold})"
             ),
-            cll.ElseLevel(),
+            _else(label),
         ],
     )
 
 
 def middle_name_comparison() -> cl.CustomComparison:
     """Middle names: 'Văn'/'Thị' are often dropped, so one missing is a weak disagreement."""
+    label = COLUMN_LABELS["middle"]
     return cl.CustomComparison(
         output_column_name="middle",
         comparison_levels=[
             cll.CustomLevel("middle_key_l is null and middle_key_r is null").configure(
-                is_null_level=True, label_for_charts="middle: both missing"
+                is_null_level=True, label_for_charts=f"{label}: cả hai đều trống"
             ),
             cll.ExactMatchLevel("middle_key", term_frequency_adjustments=True).configure(
-                label_for_charts="middle: same (tone-insensitive)"
+                label_for_charts=f"{label}: giống (không kể cách bỏ dấu thanh)"
             ),
-            cll.ExactMatchLevel("middle_ascii").configure(label_for_charts="middle: same without accents"),
+            cll.ExactMatchLevel("middle_ascii").configure(label_for_charts=f"{label}: giống khi bỏ dấu"),
             cll.CustomLevel("middle_key_l is null or middle_key_r is null").configure(
-                label_for_charts="middle: one missing"
+                label_for_charts=f"{label}: một bên trống"
             ),
             cll.CustomLevel(
                 "instr(middle_ascii_l, middle_ascii_r) > 0 or instr(middle_ascii_r, middle_ascii_l) > 0"
-            ).configure(label_for_charts="middle: one contains the other"),
-            cll.JaroWinklerLevel("middle_ascii", 0.88).configure(label_for_charts="middle: close spelling"),
-            cll.ElseLevel(),
+            ).configure(label_for_charts=f"{label}: bên này chứa bên kia"),
+            cll.JaroWinklerLevel("middle_ascii", 0.88).configure(label_for_charts=f"{label}: gần giống"),
+            _else(label),
         ],
     )
 
 
 def birth_comparison(dialect: str) -> cl.CustomComparison:
     """Date of birth with partial precision: 'YYYY' or 'YYYY-MM' agree as far as they go."""
+    label = COLUMN_LABELS["birth"]
     both_days = "birth_day_l is not null and birth_day_r is not null"
     same_year = "birth_year_l = birth_year_r"
     return cl.CustomComparison(
         output_column_name="birth",
         comparison_levels=[
             cll.CustomLevel("birth_year_l is null or birth_year_r is null").configure(
-                is_null_level=True, label_for_charts="birth: missing"
+                is_null_level=True, label_for_charts=f"{label}: thiếu"
             ),
             cll.CustomLevel(f"{both_days} and birth_text_l = birth_text_r").configure(
-                label_for_charts="birth: same day"
+                label_for_charts=f"{label}: trùng ngày"
             ),
             cll.CustomLevel(
                 f"{both_days} and {same_year} and birth_month_l = birth_day_r "
                 "and birth_day_l = birth_month_r"
-            ).configure(label_for_charts="birth: day and month swapped"),
+            ).configure(label_for_charts=f"{label}: đảo ngày và tháng"),
             cll.CustomLevel(
                 f"{same_year} and birth_month_l = birth_month_r and not ({both_days})"
-            ).configure(label_for_charts="birth: same month, day unknown"),
+            ).configure(label_for_charts=f"{label}: trùng tháng, không rõ ngày"),
             cll.CustomLevel(
                 f"{both_days} and {_within_edits_sql('birth_text', 1, dialect)}"
-            ).configure(label_for_charts="birth: one digit different"),
+            ).configure(label_for_charts=f"{label}: khác một chữ số"),
             cll.CustomLevel(
                 f"{same_year} and (birth_month_l is null or birth_month_r is null)"
-            ).configure(label_for_charts="birth: same year, month unknown"),
-            cll.CustomLevel(same_year).configure(label_for_charts="birth: same year only"),
-            cll.ElseLevel(),
+            ).configure(label_for_charts=f"{label}: trùng năm, không rõ tháng"),
+            cll.CustomLevel(same_year).configure(label_for_charts=f"{label}: chỉ trùng năm"),
+            _else(label),
         ],
     )
 
 
-def id_comparison(col: str, label: str, dialect: str, *, transposition: bool) -> cl.CustomComparison:
+def id_comparison(col: str, dialect: str, *, transposition: bool) -> cl.CustomComparison:
     """An identifier: exact, one digit off, (optionally) two digits swapped, different."""
+    label = COLUMN_LABELS[col]
     levels = [
-        cll.NullLevel(col),
-        cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: same"),
+        _null(col, label),
+        cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: giống"),
         cll.CustomLevel(_within_edits_sql(col, 1, dialect)).configure(
-            label_for_charts=f"{label}: one digit different"
+            label_for_charts=f"{label}: khác một chữ số"
         ),
     ]
     if transposition:
         levels.append(
             cll.CustomLevel(_transposed_sql(col, dialect)).configure(
-                label_for_charts=f"{label}: two digits swapped"
+                label_for_charts=f"{label}: đảo hai chữ số"
             )
         )
-    levels.append(cll.ElseLevel())
+    levels.append(_else(label))
     return cl.CustomComparison(output_column_name=col, comparison_levels=levels)
 
 
-def exact_comparison(col: str, label: str) -> cl.CustomComparison:
+def exact_comparison(col: str) -> cl.CustomComparison:
+    label = COLUMN_LABELS[col]
     return cl.CustomComparison(
         output_column_name=col,
         comparison_levels=[
-            cll.NullLevel(col),
-            cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: same"),
-            cll.ElseLevel(),
+            _null(col, label),
+            cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: giống"),
+            _else(label),
         ],
     )
 
@@ -264,13 +290,13 @@ def comparisons(dialect: str = "duckdb") -> list[cl.CustomComparison]:
         middle_name_comparison(),
         name_part_comparison("given"),
         birth_comparison(dialect),
-        exact_comparison("sex", "sex"),
-        id_comparison("personal_id", "personal ID", dialect, transposition=True),
-        id_comparison("old_id", "CMND", dialect, transposition=False),
-        id_comparison("bhxh_no", "insurance number", dialect, transposition=False),
-        exact_comparison("village", "village"),
-        exact_comparison("household_code", "household"),
-        exact_comparison("phone", "phone"),
+        exact_comparison("sex"),
+        id_comparison("personal_id", dialect, transposition=True),
+        id_comparison("old_id", dialect, transposition=False),
+        id_comparison("bhxh_no", dialect, transposition=False),
+        exact_comparison("village"),
+        exact_comparison("household_code"),
+        exact_comparison("phone"),
     ]
 
 

@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hssk import config as hssk_config
 from hssk import kpi, progress, worklists
 from hssk.errors import HsskError
+from hssk.fmt import vn_pct
 from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print
 
 COLUMNS_FILE = "kpi_report_columns.csv"
@@ -334,7 +335,7 @@ def _overall_forecast(con, campaign: dict) -> dict[str, str]:
         if p.status in ("on_track", "late") and not pd.isna(p.reach_date):
             text += f"; đạt mục tiêu khoảng {pd.Timestamp(p.reach_date):%d/%m/%Y}"
         elif p.status == "not_progressing" and not pd.isna(p.projected_at_deadline):
-            text += f"; đến hạn ước đạt {p.projected_at_deadline:.1%}"
+            text += f"; đến hạn ước đạt {vn_pct(p.projected_at_deadline)}"
         out[p.key] = text
     return out
 

@@ -39,14 +39,14 @@ class PageSpec:
 # The navigation, in order. app.py shows a page only to roles holding its permission, and the page
 # checks the permission again when it runs.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
-    PageSpec("app_pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
-    PageSpec("app_pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
-    PageSpec("app_pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
-    PageSpec("app_pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
-    PageSpec("app_pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),
-    PageSpec("app_pages/bao_cao.py", "Báo cáo", ":material/summarize:", "view_report"),
-    PageSpec("app_pages/quan_tri.py", "Quản trị", ":material/admin_panel_settings:", "manage_users"),
+    PageSpec("pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
+    PageSpec("pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
+    PageSpec("pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
+    PageSpec("pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
+    PageSpec("pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
+    PageSpec("pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),
+    PageSpec("pages/bao_cao.py", "Báo cáo", ":material/summarize:", "view_report"),
+    PageSpec("pages/quan_tri.py", "Quản trị", ":material/admin_panel_settings:", "manage_users"),
 )
 
 
@@ -231,10 +231,8 @@ def sidebar_account(con: duckdb.DuckDBPyConnection, user: User) -> None:
 def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
     """Start a page: a logged-in user holding `permission`, else an error and stop."""
     con = connection()
-    user = current_user(con)
-    if user is None:
-        st.error("Bạn cần đăng nhập.")
-        st.stop()
+    # A page reached without a session (a direct link, or after logging out) shows the login form itself.
+    user = gate(con)
     if not user.can(permission):
         denied(con, user, permission)
     st.title(title)

@@ -139,7 +139,7 @@ def test_overview_draws_the_trend_with_targets_and_projection(shared):
 
 def test_village_page_matches_the_village_figures(shared, demo):
     village, values = next((v, x) for v, x in demo["kpi"]["villages"].items() if x["residents_alive"])
-    at = logged_in("phan_tich").switch_page("app_pages/thon.py").run()
+    at = logged_in("phan_tich").switch_page("pages/thon.py").run()
     at.sidebar.selectbox(key="village_filter").select(village).run()
     assert not at.exception
     assert at.header[0].value == village
@@ -193,7 +193,7 @@ def test_a_viewer_never_sees_an_identifier(shared, demo, downloads):
 
 
 def test_staff_see_identifiers_and_the_view_is_logged(shared, demo):
-    at = logged_in("nhap_lieu").switch_page("app_pages/cong_viec.py").run()
+    at = logged_in("nhap_lieu").switch_page("pages/cong_viec.py").run()
     assert any(s in screen(at) for s in demo["secrets"])
     con = db.connect(shared)
     views = audit.read_log(con, user_name=USERS["nhap_lieu"], action="view_personal")
@@ -202,7 +202,7 @@ def test_staff_see_identifiers_and_the_view_is_logged(shared, demo):
 
 
 def test_a_viewer_download_is_logged_when_built(shared, downloads):
-    logged_in("xem").switch_page("app_pages/cong_viec.py").run()
+    logged_in("xem").switch_page("pages/cong_viec.py").run()
     offer = next(d for d in downloads if d["what"].startswith("worklist:") and d["what"] != "worklist:all")
     con = db.connect(shared)
     try:
@@ -235,7 +235,7 @@ def current_pair(at: AppTest) -> str:
 def test_analyst_accepts_one_pair_and_rejects_another(fresh):
     start = queue_pairs(fresh)
     assert len(start) >= 2
-    at = logged_in("phan_tich").switch_page("app_pages/doi_soat.py").run()
+    at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     first = current_pair(at)
     table = at.dataframe[0].value
     assert {"Hồ sơ A", "Hồ sơ B", "Khác"} <= set(table.columns)
@@ -277,7 +277,7 @@ def test_the_pair_explanation_is_drawn_as_a_waterfall(shared, monkeypatch):
                              "match_weight": [-8.0, 6.5, 4.0]})
 
     monkeypatch.setattr(link, "explain_pair", explain_pair, raising=False)
-    at = logged_in("phan_tich").switch_page("app_pages/doi_soat.py").run()
+    at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     assert not at.exception
     key_l, key_r = current_pair(at).removeprefix("reason::").split("|")
     assert calls == [(key_l, key_r)]
@@ -287,7 +287,7 @@ def test_the_pair_explanation_is_drawn_as_a_waterfall(shared, monkeypatch):
 
 
 def test_skip_shows_the_next_pair_without_deciding(fresh):
-    at = logged_in("truong_tram").switch_page("app_pages/doi_soat.py").run()
+    at = logged_in("truong_tram").switch_page("pages/doi_soat.py").run()
     first = current_pair(at)
     at.button(key="skip").click().run()
     assert current_pair(at) != first
@@ -301,7 +301,7 @@ def test_a_split_and_its_undo_from_the_cluster_view(fresh):
     person = con.execute("select person_id from person_records group by 1 having count(*) >= 3 "
                          "order by 1 limit 1").fetchone()[0]
     con.close()
-    at = logged_in("phan_tich").switch_page("app_pages/doi_soat.py").run()
+    at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     at.text_input(key="person_lookup").input(person).run()
     key = at.selectbox(key="split_key").options[-1]
     at.selectbox(key="split_key").select(key)
@@ -336,7 +336,7 @@ def test_import_with_a_fixed_column_then_undo(app_db):
     auth.ensure_schema(con)
     auth.create_first_admin(con, USERS["truong_tram"], PASSWORD)
     con.close()
-    at = logged_in("truong_tram").switch_page("app_pages/nhap_du_lieu.py").run()
+    at = logged_in("truong_tram").switch_page("pages/nhap_du_lieu.py").run()
     at.selectbox(key="import_kind").select("population")
     at.file_uploader(key="import_files").upload("dan_cu.csv", POPULATION_CSV, "text/csv")
     at.run()
@@ -369,7 +369,7 @@ def test_import_with_a_fixed_column_then_undo(app_db):
 
 
 def test_data_entry_cannot_undo_an_import(fresh):
-    at = logged_in("nhap_lieu").switch_page("app_pages/nhap_du_lieu.py").run()
+    at = logged_in("nhap_lieu").switch_page("pages/nhap_du_lieu.py").run()
     assert not at.exception
     assert "undo_import" not in [b.key for b in at.button]
     assert not [c for c in at.checkbox if c.key == "undo_confirm"]

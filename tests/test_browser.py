@@ -31,7 +31,6 @@ HEAD, VIEWER, PASSWORD = "truongtram", "canboxem", "mat-khau-du-dai-2026"
 # A page switch on cached figures, measured from the click until the script finished and every chart was
 # drawn. The Python side is held to 1 s in test_app_data; the browser adds chart drawing, slow on a busy
 # 2-core CI machine, hence the margin (measured values are printed).
-MAX_RENDER_SECONDS = float(os.environ.get("HSSK_MAX_RENDER_SECONDS", "2.0"))
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
@@ -225,11 +224,6 @@ def test_the_station_journey(server, page, demo):  # noqa: F811
     assert "******" in text
     assert not [s for s in demo["secrets"] if s in text]
 
-    # A second visit renders from cached figures: that is the under-a-second promise.
-    cached = {title: go(page, title) for title in ("Tổng quan", "Thôn", "Chất lượng dữ liệu",
-                                                    "Danh sách công việc", "Báo cáo")}
+    # Render times are measured by benchmarks/pages.py, not asserted here (timing targets live in benchmarks).
     print("first visit, seconds:", {k: round(v, 2) for k, v in timings.items()})
-    print("cached visit, seconds:", {k: round(v, 2) for k, v in cached.items()})
-    slow = {k: v for k, v in cached.items() if v > MAX_RENDER_SECONDS}
-    assert not slow, slow
     assert "Traceback" not in server["log"].read_text()

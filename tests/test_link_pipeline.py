@@ -258,13 +258,15 @@ def test_cli_link_export_and_evaluate(con, demo, tmp_path, capsys):
 
 
 def test_explain_pair_adds_up_to_the_stored_match_weight(con):
-    key_l, key_r, weight = con.execute("""
+    pairs = con.execute("""
         select record_key_l, record_key_r, match_weight from link_predictions
-        where kind_l = 'hssk' and kind_r = 'population' order by match_weight limit 1""").fetchall()[0]
-    steps = explain_pair(con, key_l, key_r)
+        qualify row_number() over (partition by kind_l, kind_r order by match_weight, record_key_l) <= 4
+        order by all""").fetchall()
+    for key_l, key_r, weight in pairs:  # the weakest pairs of each kind pair: all levels get exercised
+        steps = explain_pair(con, key_l, key_r)
+        assert steps["match_weight"].sum() == pytest.approx(weight, abs=1e-6), (key_l, key_r)
     assert list(steps.columns) == ["label", "match_weight", "detail"]
     assert steps["label"].iloc[0] == "Xác suất ban đầu"
     assert {"Họ", "Tên", "Ngày sinh", "Số định danh"} <= set(steps["label"])
-    assert steps["match_weight"].sum() == pytest.approx(weight, abs=1e-6)
     with pytest.raises(HsskError):
-        explain_pair(con, key_l, "hssk:KHONG-CO")
+        explain_pair(con, pairs[0][0], "hssk:KHONG-CO")

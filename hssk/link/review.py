@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from hssk.errors import HsskError
 from hssk.link.model import COLUMN_LABELS
@@ -49,30 +52,48 @@ def person_history(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFra
     return run_query(con, "link_person_history", person_id=person_id)
 
 
-TF_COLUMNS = ("family_key", "middle_key", "given_key")
+def _pair_records(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str) -> tuple[dict, dict]:
+    """The two records as the model sees them (rows of link_input), left first."""
+    rows = con.execute(
+        f"select * from ({load_query('link_input')}) where unique_id in (?, ?)", [key_l, key_r]
+    ).df().to_dict("records")
+    by_key = {row["unique_id"]: row for row in rows}
+    if key_l not in by_key or key_r not in by_key:
+        raise HsskError("Không tìm thấy đủ hai hồ sơ của cặp trong dữ liệu hiện tại.", f"{key_l}, {key_r}")
+    return by_key[key_l], by_key[key_r]
 
 
-def _pair_records(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str):
-    """The two records as prepared for the model, with the snapshot's term frequencies attached."""
-    import pyarrow as pa
+def _term_frequencies(con: duckdb.DuckDBPyConnection, columns: list[str], left: dict, right: dict) -> dict:
+    """tf_<col>_l / tf_<col>_r: how common each side's value is in the snapshot (as Splink computes it),
+    all in one scan of current_clean."""
+    selects, params = [], []
+    for col in columns:
+        selects.append(f"count(nullif({col}, ''))")
+        for record in (left, right):
+            selects.append(f"count(*) filter (where {col} = ?)")
+            params.append(record.get(col))
+    counts = con.execute(f"select {', '.join(selects)} from current_clean", params).fetchall()[0]
+    out, i = {}, 0
+    for col in columns:
+        total = counts[i]
+        for side in "lr":
+            i += 1
+            value = left.get(col) if side == "l" else right.get(col)
+            out[f"tf_{col}_{side}"] = counts[i] / total if value is not None and total else None
+        i += 1
+    return out
 
-    con.execute(f"create or replace temp table _explain_input as {load_query('link_input')}")
+
+def _cell(value):
+    """A pandas cell as a plain Python value (NaN/NaT -> None)."""
+    if value is None:
+        return None
     try:
-        records = con.sql(
-            "select * from _explain_input where unique_id in (?, ?) order by unique_id = ? desc",
-            params=[key_l, key_r, key_l]).to_arrow_table()
-        if records.num_rows != 2:
-            raise HsskError("Không tìm thấy đủ hai hồ sơ của cặp trong dữ liệu hiện tại.", f"{key_l}, {key_r}")
-        for col in TF_COLUMNS:
-            values = records.column(col).to_pylist()
-            total = con.execute(f"select count({col}) from _explain_input").fetchall()[0][0] or 1
-            counts = [con.execute(f"select count(*) from _explain_input where {col} = ?", [v]).fetchall()[0][0]
-                      if v is not None else None for v in values]
-            records = records.append_column(
-                f"tf_{col}", pa.array([None if c is None else c / total for c in counts], pa.float64()))
-        return records
-    finally:
-        con.execute("drop table if exists _explain_input")
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.item() if hasattr(value, "item") else value
 
 
 def explain_pair(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str, *, model_path=None) -> pd.DataFrame:
@@ -80,33 +101,62 @@ def explain_pair(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str, *, mode
 
     One row per step: the prior, then each compared field and, for names, how common the name is.
     Columns `label` (Vietnamese), `match_weight` (log2 Bayes factor added by the step) and `detail`
-    (the level and both values). The steps add up to the pair's match weight.
+    (the level and both values). The steps add up to the pair's match weight — the same sum
+    Splink's predict gives (Splink's own formula: level weight log2(m/u), plus for a
+    term-frequency level log2(u_exact) − log2(max(tf_l, tf_r))), computed here directly because
+    building a Splink linker takes about a second, too slow for a page.
     """
-    from hssk.link import predict, train
+    from hssk.link import train
     from hssk.link.run import linkage_config
 
-    path = model_path or linkage_config()["model_path"]
-    records = _pair_records(con, key_l, key_r)
-    session = predict.open_session(records, train.load_settings(path, explain=True))
+    settings = train.load_settings(model_path or linkage_config()["model_path"])
+    left, right = (dict((k, _cell(v)) for k, v in rec.items()) for rec in _pair_records(con, key_l, key_r))
+    tf_columns = sorted({level["tf_adjustment_column"] for comparison in settings["comparisons"]
+                         for level in comparison["comparison_levels"] if level.get("tf_adjustment_column")})
+    row = {f"{k}_l": v for k, v in left.items()} | {f"{k}_r": v for k, v in right.items()}
+    row |= _term_frequencies(con, tf_columns, left, right)
+
+    cases = []
+    for i, comparison in enumerate(settings["comparisons"]):
+        whens = " ".join(f"when {level['sql_condition']} then {j}"
+                         for j, level in enumerate(comparison["comparison_levels"])
+                         if level["sql_condition"].strip().upper() != "ELSE")
+        cases.append(f"case {whens} else {len(comparison['comparison_levels']) - 1} end as level_{i}")
+    con.register("_explain_pair", pa.Table.from_pylist([row]))
     try:
-        left, right = records.to_pylist()
-        scored = session.linker.inference.score_pair(left, right).as_record_list()[0]
-        steps = session.linker.visualisations.waterfall_chart([scored], filter_nulls=False).chart_dict
+        levels = con.execute(f"select {', '.join(cases)} from _explain_pair").fetchall()[0]
     finally:
-        session.close()
-    rows = []
-    for step in steps["data"]["values"]:
-        column = step["column_name"]
-        if column == "Final score":
-            continue
-        if column == "Prior":
-            label, detail = "Xác suất ban đầu", "hai hồ sơ bất kỳ là một người (trước khi so sánh)"
-        elif step.get("term_frequency_adjustment"):
-            label = f"{COLUMN_LABELS.get(column.removeprefix('tf_'), column)} — độ phổ biến"
-            detail = f"tên phổ biến thì trùng tên ít ý nghĩa hơn: {step['value_l']}"
-        else:
-            label = COLUMN_LABELS.get(column, column)
-            label = label[:1].upper() + label[1:]
-            detail = f"{step['label_for_charts']}: {step['value_l'] or '∅'} | {step['value_r'] or '∅'}"
-        rows.append({"label": label, "match_weight": float(step["log2_bayes_factor"] or 0.0), "detail": detail})
+        con.unregister("_explain_pair")
+
+    prior = settings["probability_two_random_records_match"]
+    rows = [{"label": "Xác suất ban đầu", "match_weight": math.log2(prior / (1 - prior)),
+             "detail": "hai hồ sơ bất kỳ là một người (trước khi so sánh)"}]
+    for comparison, index in zip(settings["comparisons"], levels):
+        level = comparison["comparison_levels"][index]
+        column = comparison["output_column_name"]
+        name = COLUMN_LABELS.get(column, column)
+        values = f"{_shown_value(comparison, left)} | {_shown_value(comparison, right)}"
+        weight = 0.0 if level.get("is_null_level") else math.log2(level["m_probability"] / level["u_probability"])
+        rows.append({"label": name[:1].upper() + name[1:], "match_weight": weight,
+                     "detail": f"{level.get('label_for_charts', '')}: {values}"})
+        tf_col = level.get("tf_adjustment_column")
+        if tf_col and not level.get("is_null_level"):
+            tf_l, tf_r = row.get(f"tf_{tf_col}_l"), row.get(f"tf_{tf_col}_r")
+            if tf_l is not None or tf_r is not None:
+                tf = max(x for x in (tf_l, tf_r, level.get("tf_minimum_u_value") or 0.0) if x is not None)
+                adjustment = (level.get("tf_adjustment_weight") or 1.0) * (
+                    math.log2(level["u_probability"]) - math.log2(tf))
+                rows.append({"label": f"{name} — độ phổ biến", "match_weight": adjustment,
+                             "detail": f"{tf:.2%} hồ sơ có {name} này: trùng một {name} phổ biến ít ý nghĩa hơn"})
     return pd.DataFrame(rows)
+
+
+# The input column shown for each comparison (the one a person reads).
+_SHOWN = {"family": "family_key", "middle": "middle_key", "given": "given_key", "birth": "birth_text"}
+
+
+def _shown_value(comparison: dict, record: dict) -> str:
+    """The value one comparison looks at, for one record."""
+    column = comparison["output_column_name"]
+    value = record.get(_SHOWN.get(column, column))
+    return "∅" if value is None else str(value)

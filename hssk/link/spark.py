@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import logging
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import sqlglot
@@ -31,6 +33,8 @@ from hssk.link.predict import PAIR_COLUMNS
 
 DIALECT = "spark"
 LOCAL_MASTER = "local[*]"
+# `hssk link --backend spark --spark-master URL` passes the master down through this variable.
+MASTER_ENV = "HSSK_SPARK_MASTER"
 # Name of the prepared records inside Spark: predict.pairs_from_predictions joins on it.
 INPUT_VIEW = "link_input"
 
@@ -156,11 +160,19 @@ def spark_settings(settings_dict: dict) -> dict:
     return result
 
 
+def _for_spark(settings):
+    if isinstance(settings, (str, os.PathLike)):
+        settings = json.loads(Path(settings).read_text(encoding="utf-8"))
+    return spark_settings(settings) if isinstance(settings, dict) else settings
+
+
 # --- A Splink session on Spark, shaped like predict.SplinkSession -----------------------------------
 
 @dataclass
 class SparkSplinkSession:
     """The Splink linker over one prepared input, in its own Spark session (own temp views)."""
+
+    backend = "spark"  # predict.predict_pairs dispatches on this
 
     linker: object
     spark: object  # the SparkSession (a newSession() of the shared one)
@@ -171,7 +183,7 @@ class SparkSplinkSession:
     def use_settings(self, settings) -> object:
         from splink import Linker
 
-        self.linker = Linker(self.sdf, spark_settings(settings), log_level=logging.ERROR)
+        self.linker = Linker(self.sdf, _for_spark(settings), log_level=logging.ERROR)
         return self.linker
 
     def close(self) -> None:
@@ -183,12 +195,14 @@ class SparkSplinkSession:
             self.spark.stop()
 
 
-def open_spark_session(records: pa.Table, settings_dict: dict, *, master: str = LOCAL_MASTER, spark=None,
+def open_spark_session(records: pa.Table, settings_dict, *, master: str | None = None, spark=None,
                        break_lineage_method: str | None = None) -> SparkSplinkSession:
     """Register the prepared records in Spark and build a Linker with the (DuckDB) model settings.
 
+    settings_dict: a saved model's settings (a dict, or the path of its JSON), rewritten by
+    spark_settings; a SettingsCreator is used as it is (build it with model.settings("spark")).
     `spark`: an existing SparkSession to reuse (its JVM stays up after close()); otherwise one is
-    started on `master` and stopped by close(). Splink's intermediate tables are cached by Spark
+    started on `master` (default: $HSSK_SPARK_MASTER, else local[*]) and stopped by close(). Splink's intermediate tables are cached by Spark
     (memory, spilling to disk: "persist"); pass break_lineage_method="parquet" to write them to the
     checkpoint directory instead (very large runs; shared storage on a cluster).
     """
@@ -197,13 +211,13 @@ def open_spark_session(records: pa.Table, settings_dict: dict, *, master: str = 
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     owned = spark is None
-    base = spark if spark is not None else spark_session(master)
+    base = spark if spark is not None else spark_session(master or os.environ.get(MASTER_ENV) or LOCAL_MASTER)
     session = base.newSession()  # private temp views and UDF registrations
     frame = session.createDataFrame(records)
     frame.cache().createOrReplaceTempView(INPUT_VIEW)
     db_api = SparkAPI(spark_session=session, break_lineage_method=break_lineage_method or "persist")
     sdf = db_api.register(INPUT_VIEW, dataset_display_name="records")
-    linker = Linker(sdf, spark_settings(settings_dict), log_level=logging.ERROR)
+    linker = Linker(sdf, _for_spark(settings_dict), log_level=logging.ERROR)
     return SparkSplinkSession(linker=linker, spark=session, n_records=records.num_rows, sdf=sdf,
                               stop_spark=owned)
 

@@ -65,12 +65,9 @@ def cmd_demo(args) -> int:
             if paths:
                 print(import_files(con, paths, kind, note="demo", progress=None).message)
         if not args.no_link:
-            try:
-                from hssk.link import run_linkage
-            except ImportError:
-                print("Chưa có bước ghép nối (hssk.link): bỏ qua.")
-            else:
-                run_linkage(con, progress=lambda f, m: _progress(f, m))
+            from hssk.link import run_linkage
+
+            print(run_linkage(con, progress=_progress).message)
     print(f"Xong. Dữ liệu đúng (truth) để kiểm thử: {made['truth_dir']}")
     return 0
 
@@ -121,10 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export_records)
 
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
+        module = importlib.import_module(name)
         module.add_commands(sub)
         if hasattr(module, "cmd_export_clusters"):
             p = export_sub.add_parser("clusters", help="mỗi hồ sơ thuộc người nào (source,record_id,person_id)",

@@ -208,3 +208,13 @@ def test_review_pairs_show_both_records_side_by_side(linked):
     record_decision(linked, "accept", "hssk:H5", P_BINH, user="lan", reason="Cùng người")
     history = person_history(linked, "P" + PID_BINH)
     assert list(history["event"]) == ["created", "merged", "moved_record"]  # H5's own person merged in
+
+
+def test_undo_of_an_accept_unmerges(linked):
+    alone = person_of(linked, "hssk:H5")
+    decision = record_decision(linked, "accept", "hssk:H5", P_BINH, user="lan", reason="Cùng người")
+    assert person_of(linked, "hssk:H5") == "P" + PID_BINH
+    undo_decision(linked, decision, user="minh", reason="Nhầm: khác ngày cấp CCCD")
+    assert person_of(linked, "hssk:H5") == alone  # its old generated id comes back
+    assert resolve_person_id(linked, alone) == alone
+    assert linked.execute("select count(*) from review_queue where record_key_l = 'hssk:H5'").fetchall()[0][0] == 1

@@ -18,8 +18,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     # Never let DuckDB fetch extensions at run time: stations are offline.
     con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
-                                                               "autoload_known_extensions": False,
-                                                               "enable_progress_bar": False})
+                                                               "autoload_known_extensions": False})
+    con.execute("set enable_progress_bar = false")  # a session option: long queries must not draw bars
     if not read_only:
         ensure_schema(con)
     return con

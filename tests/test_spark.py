@@ -135,3 +135,27 @@ def test_spark_pairs_give_the_same_persons(linked):
     spark_persons = dict(con.execute("select record_key, person_id from person_records").fetchall())
     assert counts["n_persons"] == run.n_persons
     assert spark_persons == duckdb_persons
+
+
+def test_link_command_runs_on_spark(tmp_path):
+    """`python -m hssk link --backend spark` end to end: same persons as the DuckDB run before it."""
+    import subprocess
+    import sys
+
+    from hssk.config import ROOT
+
+    if shutil.which("java") is None:
+        pytest.skip("Java 17 is missing (make test installs it)")
+    made = generate(tmp_path / "files", residents=300, seed=77)
+    db_file = tmp_path / "spark.duckdb"
+    with connect(db_file) as con:
+        for kind in ("population", "hssk", "deaths", "insurance", "care"):
+            import_files(con, made["files"][kind], kind)
+        run_linkage(con)
+        before = dict(con.execute("select record_key, person_id from person_records").fetchall())
+    done = subprocess.run([sys.executable, "-m", "hssk", "link", "--backend", "spark", "--spark-master", "local[2]",
+                           "--db", str(db_file)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with connect(db_file) as con:
+        after = dict(con.execute("select record_key, person_id from person_records").fetchall())
+    assert after == before

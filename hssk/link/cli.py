@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from hssk.config import ROOT
@@ -20,6 +21,8 @@ def _open(args, read_only: bool = False):
 def cmd_link(args) -> int:
     from hssk.link.run import run_linkage
 
+    if args.backend == "spark":
+        os.environ["HSSK_SPARK_MASTER"] = args.spark_master
     with _open(args) as con:
         result = run_linkage(con, backend=args.backend, retrain=args.retrain, full=args.full, progress=_progress)
     print(result.message)
@@ -86,8 +89,10 @@ def add_commands(subparsers) -> None:
         "link", help="ghép nối hồ sơ: tìm trùng lặp HSSK, khớp với danh sách dân cư, khai tử, BHYT, khám chữa bệnh",
         description="Ghép nối mọi hồ sơ của ảnh chụp dữ liệu hiện tại thành người. Mã người cũ và các "
                     "quyết định của người duyệt được giữ nguyên qua mỗi lần chạy.")
-    p.add_argument("--backend", default="duckdb", choices=["duckdb"],
-                   help="máy tính toán (hiện chỉ có duckdb)")
+    p.add_argument("--backend", default="duckdb", choices=["duckdb", "spark"],
+                   help="máy tính toán: duckdb (mặc định, một máy) hoặc spark (cả thành phố, xem docs/spark.md)")
+    p.add_argument("--spark-master", default="local[*]",
+                   help="địa chỉ Spark master, ví dụ spark://may-chu:7077 (chỉ dùng với --backend spark)")
     p.add_argument("--retrain", action="store_true",
                    help="huấn luyện lại mô hình trên dữ liệu hiện tại và lưu phiên bản mới")
     p.add_argument("--full", action="store_true",

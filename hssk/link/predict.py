@@ -17,7 +17,7 @@ from splink import DuckDBAPI, Linker
 from hssk.errors import HsskError
 from hssk.link import model, train
 
-BACKENDS = ("duckdb",)
+BACKENDS = ("duckdb", "spark")
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r", "kind_l", "kind_r", "match_probability", "match_weight",
                 "names_differ"]
@@ -44,7 +44,11 @@ class SplinkSession:
 def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None) -> SplinkSession:
     """Register the prepared records and build a Linker with `settings` (a dict, path or creator)."""
     if backend not in BACKENDS:
-        raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb.", backend)
+        raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb hoặc spark.", backend)
+    if backend == "spark":
+        from hssk.link.spark import open_spark_session  # pyspark is optional: imported only when asked for
+
+        return open_spark_session(records, settings)
     logging.getLogger("splink").setLevel(logging.ERROR)
     work = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                                "autoload_known_extensions": False})
@@ -73,6 +77,9 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
     """
     say = progress or (lambda message: None)
     model_path = Path(model_path)
+    if backend == "spark" and (retrain or not model_path.exists()):
+        raise HsskError("Mô hình được huấn luyện trên DuckDB; hãy chạy `link --retrain` trước rồi mới dùng Spark.",
+                        "training runs on DuckDB only")
     if retrain or not model_path.exists():
         session = open_session(records, model.settings(explain=explain), backend=backend)
         # One thread while training: parallel sums add up in a varying order, and the model file
@@ -98,6 +105,10 @@ def _data_summary(records: pa.Table) -> dict:
 def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "duckdb") -> pa.Table:
     """Scored pairs with match_probability >= threshold, keys ordered (l < r), with the
     `names_differ` guard (see model.names_differ_sql)."""
+    if getattr(session, "backend", "duckdb") == "spark":
+        from hssk.link.spark import predict_pairs_spark
+
+        return predict_pairs_spark(session, threshold)
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
     pairs = pairs_from_predictions(predictions, dialect=dialect)
     predictions.drop_table_from_database_and_remove_from_cache()

@@ -151,7 +151,9 @@ def run_linkage(
 
     t = time.perf_counter()
     training_step = retrain or not model_path.exists()
-    is_new = None if (training_step or full) else _incremental_plan(con, records, model_path, settings["lower"])
+    # Spark scores the whole table: incremental runs are for the station's DuckDB.
+    is_new = (None if (training_step or full or backend == "spark")
+              else _incremental_plan(con, records, model_path, settings["lower"]))
     scored = records if is_new is None else records.append_column("is_new", is_new)
     say(0.10, "Huấn luyện mô hình ghép nối" if training_step else "Nạp mô hình ghép nối đã lưu")
     session, meta = predict.session_with_model(

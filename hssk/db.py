@@ -19,7 +19,10 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     # Never let DuckDB fetch extensions at run time: stations are offline.
     con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
                                                                "autoload_known_extensions": False})
-    con.execute("set enable_progress_bar = false")  # a session option: long queries must not draw bars
+    try:  # long queries must not draw bars on the terminal; inside Jupyter DuckDB refuses the change: fine
+        con.execute("set enable_progress_bar = false")
+    except duckdb.Error:
+        pass
     if not read_only:
         ensure_schema(con)
     return con

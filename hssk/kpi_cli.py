@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from hssk import worklists
+from hssk.fmt import vn_int
 
 
 def cmd_kpi(args) -> int:
@@ -45,7 +46,7 @@ def cmd_worklist(args) -> int:
 
     with open_db(args, read_only=True) as con:
         n = worklists.export(con, args.kind, args.out, village=args.village, as_of=args.as_of, mask_ids=args.mask)
-    print(f"Đã ghi {n:,} dòng vào {args.out}".replace(",", "."))
+    print(f"Đã ghi {vn_int(n)} dòng vào {args.out}")
     return 0
 
 

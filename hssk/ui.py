@@ -18,6 +18,7 @@ import streamlit as st
 from hssk import audit, auth, config, db
 from hssk.auth import User
 from hssk.errors import HsskError
+from hssk.fmt import vn_int
 from hssk.masking import mask_frame
 
 NO_DATA = "Chưa có dữ liệu — hãy nhập dữ liệu hoặc chạy `python -m hssk demo`."
@@ -371,7 +372,7 @@ def _station_name() -> str:
 
 def fmt_int(value) -> str:
     """Vietnamese thousands separator: 12345 → '12.345'."""
-    return f"{int(value):,}".replace(",", ".") if value is not None and not pd.isna(value) else "—"
+    return vn_int(value) if value is not None and not pd.isna(value) else "—"
 
 
 def fmt_pct(value, digits: int = 1) -> str:

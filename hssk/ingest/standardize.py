@@ -12,26 +12,27 @@ from typing import Callable, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hssk.normalize.address import village_and_old_unit
-from hssk.normalize.codes import (
+from hssk.normalize import (
+    ascii_key,
+    detect_legacy,
+    fix_text,
     normalize_ethnicity,
     normalize_event_kind,
-    normalize_nationality,
-    normalize_religion,
-    normalize_sex,
-    normalize_status,
-)
-from hssk.normalize.dates import parse_date
-from hssk.normalize.ids import (
     normalize_insurance,
+    normalize_nationality,
     normalize_old_id,
     normalize_personal_id,
     normalize_phone,
+    normalize_religion,
+    normalize_sex,
+    normalize_status,
+    parse_date,
     personal_id_issues,
+    split_name,
+    title_case,
+    tone_key,
+    village_and_old_unit,
 )
-from hssk.normalize.legacy import detect_legacy
-from hssk.normalize.names import split_name
-from hssk.normalize.text import ascii_key, fix_text, title_case, tone_key
 
 S, I, D, F = pa.string(), pa.int32(), pa.date32(), pa.float64()
 

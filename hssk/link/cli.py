@@ -6,6 +6,7 @@ import os
 import sys
 
 from hssk.config import ROOT
+from hssk.fmt import vn_int
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -74,9 +75,9 @@ def cmd_export_clusters(args) -> int:
     else:
         write_csv(frame, args.out)
     unlinked = int(frame["person_id"].isna().sum())
-    print(f"Đã ghi {len(frame):,} dòng vào {args.out}".replace(",", "."))
+    print(f"Đã ghi {vn_int(len(frame))} dòng vào {args.out}")
     if unlinked:
-        print(f"Lưu ý: {unlinked:,} hồ sơ chưa được ghép nối (hãy chạy lệnh link).".replace(",", "."))
+        print(f"Lưu ý: {vn_int(unlinked)} hồ sơ chưa được ghép nối (hãy chạy lệnh link).")
     return 0
 
 

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from hssk.errors import HsskError
+from hssk.fmt import vn_int
 from hssk.link.prepare import has_link_tables
 
 HEADLINE = (("hssk", "hssk"), ("hssk", "population"))
@@ -186,7 +187,7 @@ def format_report(report: dict) -> str:
     """The figures as a short Vietnamese text for the terminal."""
     h = report["headline"]
     lines = [
-        f"Đánh giá trên {report['records']:,} hồ sơ có dữ liệu đúng.".replace(",", "."),
+        f"Đánh giá trên {vn_int(report['records'])} hồ sơ có dữ liệu đúng.",
         "Theo cặp (HSSK–HSSK và HSSK–dân cư):",
         f"  độ chính xác (precision) {h['precision']:.4f}   độ bao phủ (recall) {h['recall']:.4f}   F1 {h['f1']:.4f}",
         f"  cặp đúng {h['true_pairs']}, cặp dự đoán {h['predicted_pairs']}, trùng khớp {h['correct_pairs']}",

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from hssk.config import ROOT, load_config
 from hssk.errors import HsskError
+from hssk.fmt import vn_int
 from hssk.link import persons, predict, prepare, train
 
 Progress = Callable[[float, str], None]
@@ -31,14 +32,11 @@ class LinkResult:
 
     @property
     def message(self) -> str:
-        return (f"Đã ghép nối {_n(self.n_records)} hồ sơ thành {_n(self.n_persons)} người; "
-                f"{_n(self.n_pairs)} cặp có khả năng trùng, {_n(self.n_review)} cặp chờ người duyệt "
+        return (f"Đã ghép nối {vn_int(self.n_records)} hồ sơ thành {vn_int(self.n_persons)} người; "
+                f"{vn_int(self.n_pairs)} cặp có khả năng trùng, {vn_int(self.n_review)} cặp chờ người duyệt "
                 f"(lần chạy số {self.run_id}, {self.timings.get('total', 0):.1f} giây).")
 
 
-def _n(value: int) -> str:
-    """Vietnamese thousands separator: 12.345."""
-    return f"{value:,}".replace(",", ".")
 
 
 def linkage_config(config: dict | None = None) -> dict:
@@ -168,7 +166,7 @@ def run_linkage(
             pairs = predict.predict_pairs(session, settings["lower"])
         else:
             n_new = int(pc.sum(is_new).as_py() or 0)
-            say(0.45, f"Tính điểm các cặp có hồ sơ mới hoặc đã thay đổi ({_n(n_new)} hồ sơ)")
+            say(0.45, f"Tính điểm các cặp có hồ sơ mới hoặc đã thay đổi ({vn_int(n_new)} hồ sơ)")
             new_pairs = predict.predict_pairs(session, settings["lower"]) if n_new else None
             kept = _kept_pairs(con, records, is_new)
             pairs = kept if new_pairs is None else pa.concat_tables([kept, new_pairs.cast(kept.schema)])
@@ -177,7 +175,7 @@ def run_linkage(
         session.close()
 
     t = time.perf_counter()
-    say(0.75, f"Lưu {_n(pairs.num_rows)} cặp")
+    say(0.75, f"Lưu {vn_int(pairs.num_rows)} cặp")
     _store_pairs(con, run_id, pairs)
     con.execute("update link_runs set n_pairs = ? where run_id = ?", [pairs.num_rows, run_id])
     timings["store"] = time.perf_counter() - t

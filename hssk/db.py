@@ -19,6 +19,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     # Never let DuckDB fetch extensions at run time: stations are offline.
     con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
                                                                "autoload_known_extensions": False})
+    con.execute(f"set memory_limit = '{memory_limit()}'")
     try:  # long queries must not draw bars on the terminal; inside Jupyter DuckDB refuses the change: fine
         con.execute("set enable_progress_bar = false")
     except duckdb.Error:
@@ -26,6 +27,13 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit per connection, from data/config.toml [database] (a station PC may have 8 GB)."""
+    from hssk.config import load_config
+
+    return str(load_config().get("database", {}).get("memory_limit", "3GB"))
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

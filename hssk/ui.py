@@ -548,22 +548,14 @@ def waterfall_chart(steps: pd.DataFrame, title: str = ""):
     return fig
 
 
-WATERFALL_FUNCTIONS = ("explain_pair", "pair_waterfall", "waterfall")
-
-
 def waterfall_section(link, con: duckdb.DuckDBPyConnection, key_l: str, key_r: str) -> None:
-    """Why the model scored this pair as it did, drawn offline.
+    """Why the model scored this pair as it did (`hssk.link.explain_pair`), drawn offline with plotly.
 
-    Uses the first of WATERFALL_FUNCTIONS that `hssk.link` offers, called as f(con, key_l, key_r). It may
-    return a frame (label, match_weight[, detail]) drawn with plotly, or a Splink chart / Vega-Lite spec
-    (an object with `chart_dict`, or a dict) drawn with st.vega_lite_chart — both without any download.
+    A frame (label, match_weight[, detail]) is drawn as a waterfall; a Splink chart / Vega-Lite spec (an object
+    with `chart_dict`, or a dict) with st.vega_lite_chart — neither needs a download.
     """
-    explain = next((getattr(link, name) for name in WATERFALL_FUNCTIONS if hasattr(link, name)), None)
-    if explain is None:
-        st.caption("Giải thích điểm ghép nối (biểu đồ thác nước) chưa sẵn sàng.")
-        return
     try:
-        result = explain(con, key_l, key_r)
+        result = link.explain_pair(con, key_l, key_r)
     except HsskError as exc:
         st.caption(exc.message)
         return

@@ -103,6 +103,17 @@ def file_cells(data: bytes, file_name: str) -> list[str]:
     return [data.decode("utf-8-sig")]
 
 
+def decode_plotly_array(value) -> list:
+    """Plotly 7 stores numeric arrays as {"dtype", "bdata" (base64)}."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
 def gauge_value(at: AppTest, index: int) -> float:
     return json.loads(at.get("plotly_chart")[index].proto.spec)["data"][0]["value"]
 
@@ -279,6 +290,21 @@ def test_the_pair_explanation_is_drawn_as_a_waterfall(shared, monkeypatch):
     trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert trace["type"] == "waterfall"
     assert trace["y"] == ["Xác suất ban đầu", "Họ tên", "Ngày sinh", "Tổng trọng số"]
+
+
+def test_the_real_model_explanation_adds_up_to_the_pair_weight(shared):
+    """Without stand-ins: the waterfall of the first queued pair sums to its stored match weight."""
+    at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
+    assert not at.exception
+    key_l, key_r = current_pair(at).removeprefix("reason::").split("|")
+    trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert trace["type"] == "waterfall"
+    con = db.connect(shared, read_only=True)
+    stored = con.execute("select match_weight from link_predictions where record_key_l = ? and record_key_r = ?",
+                         [min(key_l, key_r), max(key_l, key_r)]).fetchall()
+    con.close()
+    steps = decode_plotly_array(trace["x"])[:-1]  # the last bar is the total
+    assert stored and abs(sum(steps) - stored[0][0]) < 1e-6
 
 
 def test_skip_shows_the_next_pair_without_deciding(fresh):

@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from hssk.db import memory_limit
 from hssk.errors import HsskError
 from hssk.link import model, train
 
@@ -56,6 +57,7 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
         work.execute("set enable_progress_bar = false")
     except duckdb.Error:
         pass
+    work.execute(f"set memory_limit = '{memory_limit()}'")
     if threads:
         work.execute(f"set threads = {int(threads)}")
     work.register("link_input_arrow", records)

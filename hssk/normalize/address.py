@@ -106,6 +106,13 @@ def _known_names() -> dict[str, list[str]]:
     return {lvl: sorted(v, key=len, reverse=True) for lvl, v in names.items()}
 
 
+@lru_cache(maxsize=1)
+def _suffix_res() -> dict[str, re.Pattern]:
+    """Per level, one regex for "ends with ' <known name>'": the earliest match is the longest name, as in a
+    longest-first loop, but in one call (addresses are mostly distinct, so this runs per row)."""
+    return {lvl: re.compile(" (" + "|".join(map(re.escape, names)) + ")$") for lvl, names in _known_names().items()}
+
+
 def _components(text: str) -> list[tuple[str | None, str]]:
     """Split on commas, then before every label; each piece → (level from its label or None, name)."""
     label_re = _ACCENTED_RE if _has_accents(text) else _PLAIN_RE
@@ -148,7 +155,7 @@ def _peel(level: str | None, name: str) -> list[tuple[str | None, str]]:
     """Split known coarser unit names off the end of a part ("Khoan Tế Bát Tràng Gia Lâm Hà Nội")."""
     rank = LEVELS.index(level) if level else 0
     tail: list[tuple[str | None, str]] = []
-    known = _known_names()
+    suffix_res = _suffix_res()
     changed = True
     while changed:
         changed = False
@@ -158,14 +165,12 @@ def _peel(level: str | None, name: str) -> list[tuple[str | None, str]]:
         for coarser in ("province", "district", "commune"):
             if LEVELS.index(coarser) <= rank or any(lvl == coarser for lvl, _ in tail):
                 continue
-            for known_name in known[coarser]:
-                if key.endswith(" " + known_name):
-                    cut = len(name) - len(known_name)
-                    tail.insert(0, (coarser, name[cut:].strip()))
-                    name = name[:cut].strip(_STRIP)
-                    changed = True
-                    break
-            if changed:
+            match = suffix_res[coarser].search(key)
+            if match:
+                cut = len(name) - len(match.group(1))
+                tail.insert(0, (coarser, name[cut:].strip()))
+                name = name[:cut].strip(_STRIP)
+                changed = True
                 break
     return [(level, name), *tail]
 
@@ -318,5 +323,5 @@ def village_and_old_unit(village_cell, address) -> tuple[str | None, str | None]
     return village, old_unit
 
 
-for _cache in (_known_names, _village_index, _match_exact, _old_units, _new_units, _village_old_unit):
+for _cache in (_known_names, _suffix_res, _village_index, _match_exact, _old_units, _new_units, _village_old_unit):
     reference.on_reload(_cache.cache_clear)

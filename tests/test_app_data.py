@@ -299,7 +299,7 @@ def test_the_real_model_explanation_adds_up_to_the_pair_weight(shared):
     key_l, key_r = current_pair(at).removeprefix("reason::").split("|")
     trace = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert trace["type"] == "waterfall"
-    con = db.connect(shared, read_only=True)
+    con = db.connect(shared)  # same configuration as the app's connection in this process
     stored = con.execute("select match_weight from link_predictions where record_key_l = ? and record_key_r = ?",
                          [min(key_l, key_r), max(key_l, key_r)]).fetchall()
     con.close()

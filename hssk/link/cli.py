@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 
+from hssk.cli import _progress
+from hssk.cli import add_db_option as _add_db
+from hssk.cli import open_db as _open
 from hssk.config import ROOT
 from hssk.fmt import vn_int
-
-
-def _progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
-
-
-def _open(args, read_only: bool = False):
-    from hssk.db import connect
-
-    return connect(getattr(args, "db", None), read_only=read_only)
 
 
 def cmd_link(args) -> int:
@@ -79,10 +71,6 @@ def cmd_export_clusters(args) -> int:
     if unlinked:
         print(f"Lưu ý: {vn_int(unlinked)} hồ sơ chưa được ghép nối (hãy chạy lệnh link).")
     return 0
-
-
-def _add_db(parser) -> None:
-    parser.add_argument("--db", help="tệp cơ sở dữ liệu DuckDB (mặc định data/hssk.duckdb hoặc biến HSSK_DB)")
 
 
 def add_commands(subparsers) -> None:

@@ -99,6 +99,22 @@ def plain_splink_baseline(con, model_path: Path, lower: float, upper: float) -> 
     return seconds
 
 
+def generated_files(out_dir: Path, residents: int, seed: int, fmt: str, reuse: bool) -> dict:
+    """The generator's files, or with --reuse the ones a previous run left in the same place for the same
+    parameters (generating a million residents takes longer than the pipeline itself)."""
+    manifest = out_dir / "manifest.json"
+    wanted = {"residents": residents, "seed": seed, "fmt": fmt}
+    if reuse and manifest.exists():
+        saved = json.loads(manifest.read_text())
+        if saved["params"] == wanted:
+            return {"files": {k: [Path(p) for p in v] for k, v in saved["files"].items()},
+                    "truth_dir": Path(saved["truth_dir"])}
+    made = generate(out_dir, residents=residents, seed=seed, fmt=fmt)
+    manifest.write_text(json.dumps({"params": wanted, "truth_dir": str(made["truth_dir"]),
+                                    "files": {k: [str(p) for p in v] for k, v in made["files"].items()}}))
+    return made
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--residents", type=int, default=50_000)
@@ -106,6 +122,8 @@ def main(argv=None) -> int:
     parser.add_argument("--fmt", choices=["mixed", "csv"], default=None,
                         help="file formats (default: mixed .xlsx/.csv up to 100k residents, csv above)")
     parser.add_argument("--workdir", help="keep generated files and the database here (default: a temp dir)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the files already generated in --workdir for the same size, seed and format")
     parser.add_argument("--retrain", action="store_true", help="train the model on this data instead of loading it")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
@@ -118,7 +136,7 @@ def main(argv=None) -> int:
     model_path = workdir / "model.json" if args.retrain else config["model_path"]
 
     with stage("generate (not counted)", counted=False):
-        made = generate(workdir / "files", residents=args.residents, seed=args.seed, fmt=fmt)
+        made = generated_files(workdir / "files", args.residents, args.seed, fmt, args.reuse)
     con = connect(db_path)
     n_rows = 0
     with stage("import + standardise"):

@@ -48,12 +48,20 @@ group by links.person_id;
 create or replace temp table kpi_register as
 with
 
-register as (
-    select links.person_id, c.*
+-- one population record per person (the first one); chosen on narrow rows, as sorting wide rows is slow
+register_pick as (
+    select links.person_id, min(c.rec_uid) as rec_uid
     from current_clean as c
     join kpi_links as links on c.record_key = links.record_key
     where c.kind = 'population'
-    qualify row_number() over (partition by links.person_id order by c.rec_uid) = 1
+    group by links.person_id
+),
+
+register as (
+    select pick.person_id, c.*
+    from register_pick as pick
+    join current_clean as c on c.rec_uid = pick.rec_uid
+    where c.kind = 'population'
 ),
 
 final as (
@@ -88,7 +96,7 @@ hssk as (
     where c.kind = 'hssk'
 ),
 
-placed as (
+placed as materialized (
     select
         hssk.*,
         register.person_id is not null as has_register_person,
@@ -111,15 +119,22 @@ placed as (
     left join kpi_deaths as deaths on hssk.person_id = deaths.person_id
 ),
 
-final as (
+-- ranked on narrow rows, then joined back (sorting wide rows is slow)
+ranks as (
     select
-        *,
+        rec_uid,
         row_number() over (
             partition by coalesce(person_id, rec_uid)
             order by completeness_score desc, updated_at desc nulls last, record_id, rec_uid
         ) as keep_rank,
         count(*) over (partition by coalesce(person_id, rec_uid)) as person_record_count
+    from (select rec_uid, person_id, completeness_score, updated_at, record_id from placed)
+),
+
+final as (
+    select placed.*, ranks.keep_rank, ranks.person_record_count
     from placed
+    join ranks on placed.rec_uid = ranks.rec_uid
 )
 
 select * from final;

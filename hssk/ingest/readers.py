@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from hssk.errors import HsskError
@@ -94,8 +95,22 @@ def _check_header(kind: str, path: Path, headers: list[str], mapping: dict[int, 
         )
 
 
-def _to_table(rows: list[list[str | None]], width: int, first_row: int) -> pa.Table:
-    cols = {f"c{j}": pa.array([r[j] if j < len(r) else None for r in rows], pa.string()) for j in range(width)}
+def _text_column(values) -> pa.Array:
+    """Cells of one column as text; blank → NULL. Text cells go to Arrow as they are; a column holding numbers or
+    dates (IDs Excel stored as numbers) is converted cell by cell with `cell_text`."""
+    try:
+        column = pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        column = pa.array([cell_text(c) for c in values], pa.string())
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    return pc.if_else(blank, pa.scalar(None, pa.string()), column)
+
+
+def _to_table(rows: list[list], width: int, first_row: int) -> pa.Table:
+    if any(len(r) < width for r in rows):
+        rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    columns = list(zip(*rows))[:width] if rows else [()] * width
+    cols = {f"c{j}": _text_column(values) for j, values in enumerate(columns)}
     cols["__row"] = pa.array(range(first_row, first_row + len(rows)), pa.int32())
     return pa.table(cols)
 
@@ -125,21 +140,18 @@ def _xlsx_sheets(path: Path, kind: str, overrides) -> list[Sheet]:
             continue
 
         def chunks(head=head, idx=idx, rows_iter=rows_iter, width=len(headers)):
-            buffered = head[idx + 1:]
             row_no = 1
-            batch = []
-            for row in buffered:
-                batch.append(row)
+            batch = list(head[idx + 1:])
             for row in rows_iter:
-                batch.append([cell_text(c) for c in row])
+                batch.append(row)
                 if len(batch) >= CHUNK_ROWS:
-                    batch = _drop_blank(batch)
-                    yield _to_table(batch, width, row_no)
-                    row_no += len(batch)
+                    table = _to_table(batch, width, row_no)
+                    yield table
+                    row_no += table.num_rows
                     batch = []
-            batch = _drop_blank(batch, trailing_only=True)
-            if batch:
-                yield _to_table(batch, width, row_no)
+            table = _drop_trailing_blank(_to_table(batch, width, row_no))
+            if table.num_rows:
+                yield table
 
         found.append(Sheet(path, name, idx + 1, headers, mapping, chunks()))
     if not found:
@@ -147,14 +159,16 @@ def _xlsx_sheets(path: Path, kind: str, overrides) -> list[Sheet]:
     return found
 
 
-def _drop_blank(rows, trailing_only=False):
+def _drop_trailing_blank(table: pa.Table) -> pa.Table:
     """Excel keeps formatted empty rows at the end of a sheet; they are not data."""
-    if trailing_only:
-        end = len(rows)
-        while end and not any(c for c in rows[end - 1]):
-            end -= 1
-        return rows[:end]
-    return rows
+    filled = [pc.is_valid(table.column(name)) for name in table.column_names if name != "__row"]
+    if not filled or not table.num_rows:
+        return table
+    any_filled = filled[0]
+    for column in filled[1:]:
+        any_filled = pc.or_(any_filled, column)
+    rows = pc.indices_nonzero(any_filled)
+    return table.slice(0, rows[-1].as_py() + 1 if len(rows) else 0)
 
 
 # ------------------------------------------------------------------------------------------------ CSV
@@ -186,7 +200,7 @@ def _csv_sheet(path: Path, kind: str, overrides) -> list[Sheet]:
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(skip_rows=idx + 1, column_names=names, encoding=encoding,
-                                           block_size=8 << 20),
+                                           block_size=32 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              invalid_row_handler=lambda row: "error"),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},

@@ -1,20 +1,33 @@
-"""Raw text cells -> typed, normalised clean columns.
+"""Raw text cells -> typed, normalised clean columns, one chunk of a file at a time.
 
-The pure functions of hssk.normalize run once per DISTINCT value of a column (exports repeat the same names,
-dates and villages many times), and the results are spread back to every row with Arrow `take`: no Python loop
-per cell, so a million-row export standardises in seconds.
+High-cardinality columns (names, identifiers, free text) are standardised by the Arrow column functions of
+hssk.ingest.columns; low-cardinality ones (codes, dates, villages) by the pure functions of hssk.normalize applied
+once per DISTINCT value and spread back with Arrow `take`. No Python loop runs per cell.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hssk import reference
+from hssk.ingest.columns import (
+    date_columns,
+    digits_column,
+    fix_text_column,
+    insurance_column,
+    map_unique,
+    map_unique_pairs,
+    name_columns,
+    personal_id_column,
+    personal_id_issues_column,
+    phone_column,
+    title_case_column,
+    trimmed,
+)
 from hssk.normalize import (
-    ascii_key,
-    detect_legacy,
     fix_text,
     normalize_ethnicity,
     normalize_event_kind,
@@ -27,70 +40,24 @@ from hssk.normalize import (
     normalize_sex,
     normalize_status,
     parse_date,
-    personal_id_issues,
-    split_name,
-    title_case,
-    tone_key,
     village_and_old_unit,
 )
 
 S, I, D, F = pa.string(), pa.int32(), pa.date32(), pa.float64()
 
 
-def map_unique(column: pa.Array | pa.ChunkedArray, fn: Callable, types: Sequence[pa.DataType]) -> list[pa.Array]:
-    """Apply fn (value -> tuple of len(types)) once per distinct non-null value; return one array per output."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    uniq = pc.unique(column)
-    results = [fn(v) if v is not None else (None,) * len(types) for v in uniq.to_pylist()]
-    index = pc.index_in(column, value_set=uniq)
-    return [pa.array([r[k] for r in results], t).take(index) for k, t in enumerate(types)]
+# ------------------------------------------------------------------------------ per-distinct-value recipes
+# Cached across the chunks and files of an import: a city export repeats the same dates and addresses in every
+# chunk. Cleared when the reference tables are reloaded (villages, units).
+_recipe = lru_cache(maxsize=1 << 18)
 
 
-def map_unique_pairs(a: pa.Array, b: pa.Array, fn: Callable, types: Sequence[pa.DataType]) -> list[pa.Array]:
-    """Like map_unique over (a, b) value pairs."""
-    keys = pc.binary_join_element_wise(pc.fill_null(a, "\x00"), pc.fill_null(b, "\x00"), "\x01")
-
-    def split_call(key):
-        left, right = key.split("\x01", 1)
-        return fn(None if left == "\x00" else left, None if right == "\x00" else right)
-
-    return map_unique(keys, split_call, types)
-
-
-# ------------------------------------------------------------------------------ per-value recipes
-def _name(value: str):
-    fixed = fix_text(value)
-    if not fixed:
-        return (None,) * 12
-    full = title_case(fixed)
-    family, middle, given = split_name(full)
-    return (full, tone_key(full), ascii_key(full), family, middle, given,
-            tone_key(family) if family else None, tone_key(middle) if middle else None,
-            tone_key(given) if given else None, ascii_key(family) if family else None,
-            ascii_key(given) if given else None, detect_legacy(value))
-
-
+@_recipe
 def _birth(value: str):
     parsed = parse_date(value)
     if parsed is None:
         return (None,) * 6
     return (parsed.as_date(), parsed.year, parsed.month, parsed.day, parsed.precision, parsed.text)
-
-
-def _day(value: str):
-    parsed = parse_date(value)
-    return (parsed.as_date() if parsed else None,)
-
-
-def _text(value: str):
-    fixed = fix_text(value)
-    return (fixed, detect_legacy(value))
-
-
-def _person_name(value: str):
-    fixed = fix_text(value)
-    return (title_case(fixed) if fixed else None,)
 
 
 def _number(value: str):
@@ -100,37 +67,27 @@ def _number(value: str):
         return (None,)
 
 
-def _stripped_upper(value: str):
-    text = value.strip().upper()
-    return (text or None,)
-
-
-def _pid_issues(pid: pa.Array, sex: pa.Array, year: pa.Array) -> pa.Array:
-    """'|'-joined personal_id_issues codes (province, sex, birth year) per row, NULL when consistent."""
-    key = pc.binary_join_element_wise(pc.fill_null(pid, ""), pc.fill_null(sex, ""),
-                                      pc.fill_null(pc.cast(year, S), ""), "|")
-
-    def check(k):
-        p, s, y = k.split("|")
-        if not p:
-            return (None,)
-        return ("|".join(personal_id_issues(p, s or None, int(y) if y else None)) or None,)
-
-    return map_unique(key, check, [S])[0]
-
-
 def _one(fn):
     return lambda v: (fn(v),)
 
 
-NAME_COLUMNS = ["full_name", "name_key", "name_ascii", "family_name", "middle_name", "given_name",
-                "family_key", "middle_key", "given_key", "family_ascii", "given_ascii", "_legacy_full_name"]
+_village = _recipe(village_and_old_unit)
+reference.on_reload(_birth.cache_clear)
+reference.on_reload(_village.cache_clear)
+
+
+def _bhxh(value: str):
+    return normalize_insurance(value)[1]
+
+
+FREE_TEXT = ("occupation", "relation_to_head", "chronic_disease", "vaccination", "medical_history",
+             "reproductive_health", "infectious_disease", "registered_facility", "event_description", "source_system")
 
 
 def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table:
     """Clean columns for one chunk of a file (columns c0..cN + __row). Provenance and keys are added by the store;
     helper columns starting with '_' carry per-cell notes for findings and are dropped before `clean`."""
-    src = {field: chunk.column(f"c{pos}") for pos, field in mapping.items()}
+    src = {field: chunk.column(f"c{pos}").combine_chunks() for pos, field in mapping.items()}
     n = chunk.num_rows
     out: dict[str, pa.Array] = {"row_number": chunk.column("__row")}
 
@@ -142,42 +99,39 @@ def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table
                   "address", "village", "phone"):
         out[f"{field}_orig"] = col(field)
 
-    for name, arr in zip(NAME_COLUMNS, map_unique(col("full_name"), _name, [S] * 12)):
-        out[name] = arr
+    out.update(name_columns(col("full_name")))
     for name, arr in zip(["birth_date", "birth_year", "birth_month", "birth_day", "birth_precision", "birth_text"],
-                         map_unique(col("birth_date"), _birth, [D, I, I, I, S, S])):
+                         date_columns(col("birth_date"), _birth)):
         out[name] = arr
     out["sex"] = map_unique(col("sex"), _one(normalize_sex), [S])[0]
-    out["personal_id"], out["_pid_note"] = map_unique(col("personal_id"), normalize_personal_id, [S, S])
-    out["old_id"] = map_unique(col("old_id"), _one(normalize_old_id), [S])[0]
-    out["insurance_card"], out["social_insurance_no"] = map_unique(col("insurance_no"), normalize_insurance, [S, S])
+    out["personal_id"], out["_pid_note"] = personal_id_column(col("personal_id"), normalize_personal_id)
+    out["old_id"] = digits_column(col("old_id"), 9, normalize_old_id)
+    out["insurance_card"], out["social_insurance_no"] = insurance_column(col("insurance_no"), normalize_insurance)
     if "social_insurance_no" in src:  # the insurance list has its own BHXH column
-        from_column = map_unique(src["social_insurance_no"], lambda v: (normalize_insurance(v)[1],), [S])[0]
-        out["social_insurance_no"] = pc.coalesce(from_column, out["social_insurance_no"])
+        out["social_insurance_no"] = pc.coalesce(digits_column(src["social_insurance_no"], 10, _bhxh),
+                                                 out["social_insurance_no"])
     out["ethnicity_code"] = map_unique(col("ethnicity"), _one(normalize_ethnicity), [S])[0]
     out["nationality"] = map_unique(col("nationality"), _one(normalize_nationality), [S])[0]
     out["religion"] = map_unique(col("religion"), _one(normalize_religion), [S])[0]
-    out["address"], out["_legacy_address"] = map_unique(col("address"), _text, [S, S])
-    village_text = map_unique(col("village"), lambda v: (fix_text(v),), [S])[0]
-    out["village"], out["old_unit"] = map_unique_pairs(village_text, out["address"], village_and_old_unit, [S, S])
-    out["phone"] = map_unique(col("phone"), _one(normalize_phone), [S])[0]
-    out["household_code"] = map_unique(col("household_code"), _stripped_upper, [S])[0]
-    for field in ("occupation", "relation_to_head", "chronic_disease", "vaccination", "medical_history",
-                  "reproductive_health", "infectious_disease", "registered_facility", "event_description",
-                  "source_system"):
-        out[field] = map_unique(col(field), lambda v: (fix_text(v),), [S])[0]
+    out["address"], out["_legacy_address"] = fix_text_column(col("address"))
+    village_text = fix_text_column(col("village"))[0]
+    out["village"], out["old_unit"] = map_unique_pairs(village_text, out["address"], _village, [S, S])
+    out["phone"] = phone_column(col("phone"), normalize_phone)
+    out["household_code"] = trimmed(col("household_code"), upper=True)
+    for field in FREE_TEXT:
+        out[field] = fix_text_column(col(field))[0]
     for field in ("mother_name", "father_name"):
-        out[field] = map_unique(col(field), _person_name, [S])[0]
+        out[field] = title_case_column(col(field))
     for field in ("blood_abo", "blood_rh", "event_code"):
-        out[field] = map_unique(col(field), _stripped_upper, [S])[0]
+        out[field] = trimmed(col(field), upper=True)
     for field in ("height_cm", "weight_kg"):
         out[field] = map_unique(col(field), _number, [F])[0]
     for field in ("updated_at", "death_date", "valid_from", "valid_to", "event_date"):
-        out[field] = map_unique(col(field), _day, [D])[0]
+        out[field] = date_columns(col(field), _birth)[0]
     out["status"] = map_unique(col("status"), _one(normalize_status), [S])[0]
     if kind == "deaths":
         out["status"] = pa.array(["dead"] * n, S)
     out["event_kind"] = map_unique(col("event_kind"), lambda v: (normalize_event_kind(v) or fix_text(v),), [S])[0]
-    out["_pid_issues"] = _pid_issues(out["personal_id"], out["sex"], out["birth_year"])
-    out["_record_id_raw"] = map_unique(col("record_id"), lambda v: (v.strip() or None,), [S])[0]
+    out["_pid_issues"] = personal_id_issues_column(out["personal_id"], out["sex"], out["birth_year"])
+    out["_record_id_raw"] = trimmed(col("record_id"))
     return pa.table(out)

@@ -1,7 +1,8 @@
 """One import = one batch = one transaction.
 
-Every file of the batch is read and standardised in memory first; the database is touched only when all of
-them succeeded, inside one transaction. A file that fails therefore leaves the database exactly as it was.
+The files of a batch are read, standardised and inserted chunk by chunk inside one transaction, so memory holds
+one chunk at a time; a file that fails anywhere rolls the transaction back and leaves the database exactly as it
+was.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from queue import Empty, Queue
+from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -50,19 +53,6 @@ _FIELD_COLUMNS = {
 
 
 @dataclass
-class StagedFile:
-    path: Path
-    sha256: str
-    sheet: Sheet
-    raw: list[pa.Table] = field(default_factory=list)
-    clean: list[pa.Table] = field(default_factory=list)
-
-    @property
-    def n_rows(self) -> int:
-        return sum(t.num_rows for t in self.raw)
-
-
-@dataclass
 class ImportResult:
     kind: str
     batch_id: int | None
@@ -90,31 +80,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _stage(path: Path, kind: str, overrides, progress: Progress | None) -> list[StagedFile]:
-    digest = sha256_of(path)
-    staged = []
-    for sheet in read_sheets(path, kind, overrides):
-        item = StagedFile(path, digest, sheet)
-        try:
-            for chunk in sheet.chunks:
-                item.raw.append(chunk)
-                item.clean.append(standardize(chunk, sheet.mapping, kind))
-                if progress:
-                    progress(0.0, f"{path.name}: đã đọc {vn_int(item.n_rows)} dòng")
-        except pa.ArrowInvalid as exc:
-            raise HsskError(f"Tệp {path.name} có dòng không đúng cấu trúc (số cột khác dòng tiêu đề).",
-                            str(exc)) from exc
-        if item.n_rows:
-            staged.append(item)
-    if not staged:
-        raise HsskError(f"Tệp {path.name} chỉ có dòng tiêu đề, không có dữ liệu.", "no data rows")
-    return staged
-
-
 def already_imported(con: duckdb.DuckDBPyConnection, kind: str, digest: str) -> bool:
     return con.execute("select count(*) from import_files join import_batches b using (batch_id) "
                        "where import_files.kind = ? and sha256 = ? and b.undone_at is null",
-                       [kind, digest]).fetchone()[0] > 0
+                       [kind, digest]).fetchall()[0][0] > 0
 
 
 def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: str, *,
@@ -133,54 +102,115 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
             skipped.append(path.name)
         else:
             seen.add(digest)
-            fresh.append(path)
+            fresh.append((path, digest))
     if not fresh:
         return ImportResult(kind, None, [], skipped, 0)
 
-    staged: list[StagedFile] = []
-    for i, path in enumerate(fresh):
-        if progress:
-            progress(i / len(fresh) * 0.7, f"Đang đọc {path.name}")
-        staged.extend(_stage(path, kind, overrides, progress))
-
-    if progress:
-        progress(0.75, "Đang ghi vào cơ sở dữ liệu")
+    now = dt.datetime.now().replace(microsecond=0)
     con.execute("begin transaction")
     try:
-        result = _write_batch(con, kind, staged, note)
+        batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
+        con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows) "
+                    "values (?, ?, ?, ?, ?, 0)", [batch_id, kind, now, note, len(fresh)])
+        files = _insert_files(con, kind, batch_id, fresh, overrides, now, progress)
+        n_rows = sum(f["rows"] for f in files)
+        con.execute("update import_batches set n_rows = ? where batch_id = ?", [n_rows, batch_id])
+        _dedupe_record_keys(con, batch_id)
+        n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute("commit")
-    except Exception:
+    except BaseException:
         con.execute("rollback")
         raise
-    result.skipped = skipped
+    result = ImportResult(kind, batch_id, files, skipped, n_rows, n_findings)
     if progress:
         progress(1.0, result.message)
     return result
 
 
-def _write_batch(con, kind: str, staged: list[StagedFile], note: str | None) -> ImportResult:
-    now = dt.datetime.now().replace(microsecond=0)
-    batch_id = con.execute("select nextval('seq_batch')").fetchone()[0]
-    n_rows = sum(item.n_rows for item in staged)
-    con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows) "
-                "values (?, ?, ?, ?, ?, ?)",
-                [batch_id, kind, now, note, len({s.path for s in staged}), n_rows])
-    files = []
-    for item in staged:
-        file_id = con.execute("select nextval('seq_file')").fetchone()[0]
-        sheet = item.sheet
-        column_map = {sheet.headers[pos]: fld for pos, fld in sheet.mapping.items()}
+def prefetch(items: Iterator, depth: int = 1) -> Iterator:
+    """Iterate `items` in a background thread, `depth` items ahead: the next chunk is read and standardised
+    (Python and Arrow) while DuckDB inserts the current one (DuckDB and Arrow release the GIL, so both cores
+    work). Exceptions reach the caller in order."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                queue.put((item, None))
+        except BaseException as exc:  # handed to the consumer
+            queue.put((None, exc))
+        queue.put((done, None))
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = queue.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get(timeout=0.05)
+            except Empty:
+                pass
+
+
+def _read_files(kind: str, fresh: list[tuple[Path, str]], overrides) -> Iterator[tuple]:
+    """(path, sheet, chunk, clean chunk) for every chunk of every file in order, and (path, None, None, None)
+    when a file ends."""
+    for path, _ in fresh:
+        for sheet in read_sheets(path, kind, overrides):
+            try:
+                for chunk in sheet.chunks:
+                    if chunk.num_rows:
+                        yield path, sheet, chunk, standardize(chunk, sheet.mapping, kind)
+            except pa.ArrowInvalid as exc:
+                raise HsskError(f"Tệp {path.name} có dòng không đúng cấu trúc (số cột khác dòng tiêu đề).",
+                                str(exc)) from exc
+        yield path, None, None, None
+
+
+def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], overrides, now,
+                  progress: Progress | None) -> list[dict]:
+    """Insert every chunk of the batch's files (inside the caller's transaction). The files are read and
+    standardised one chunk ahead in a background thread (`prefetch`), so reading the next file overlaps
+    DuckDB's work on the current one; memory holds a chunk or two, never a whole file."""
+    digests = dict(fresh)
+    files, sheet_rows, current = [], {}, {}  # current: id(sheet) -> file_id
+    for i, (path, sheet, chunk, clean) in enumerate(prefetch(_read_files(kind, fresh, overrides))):
+        if sheet is None:  # end of a file
+            if not any(f["file_name"] == path.name and f.get("_path") == path for f in files):
+                raise HsskError(f"Tệp {path.name} chỉ có dòng tiêu đề, không có dữ liệu.", "no data rows")
+            continue
+        key = id(sheet)
+        if key not in current:
+            current[key] = con.execute("select nextval('seq_file')").fetchall()[0][0]
+            sheet_rows[key] = 0
+            column_map = {sheet.headers[pos]: fld for pos, fld in sheet.mapping.items()}
+            files.append({"file_id": current[key], "file_name": path.name, "sheet": sheet.sheet, "rows": 0,
+                          "column_map": column_map, "unknown_columns": sheet.unknown_columns, "_path": path,
+                          "_sheet": sheet})
+        _insert_chunk(con, kind, batch_id, current[key], sheet, chunk, clean)
+        files[-1]["rows"] += chunk.num_rows
+        if progress:
+            progress(min(0.9, 0.9 * (i + 1) / (i + 2)), f"{path.name}: đã đọc {vn_int(files[-1]['rows'])} dòng")
+    for f in files:
+        sheet = f.pop("_sheet")
+        path = f.pop("_path")
         con.execute("insert into import_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [file_id, batch_id, kind, item.path.name, item.sha256, sheet.sheet, sheet.header_row,
-                     item.n_rows, json.dumps(column_map, ensure_ascii=False),
-                     json.dumps(sheet.unknown_columns, ensure_ascii=False), now])
-        for raw, clean in zip(item.raw, item.clean):
-            _insert_chunk(con, kind, batch_id, file_id, sheet, raw, clean)
-        files.append({"file_id": file_id, "file_name": item.path.name, "sheet": sheet.sheet, "rows": item.n_rows,
-                      "column_map": column_map, "unknown_columns": sheet.unknown_columns})
-    _dedupe_record_keys(con, batch_id)
-    n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchone()[0]
-    return ImportResult(kind, batch_id, files, [], n_rows, n_findings)
+                    [f["file_id"], batch_id, kind, path.name, digests[path], sheet.sheet, sheet.header_row,
+                     f["rows"], json.dumps(f["column_map"], ensure_ascii=False),
+                     json.dumps(f["unknown_columns"], ensure_ascii=False), now])
+    return files
 
 
 def _struct_sql(headers: list[str], positions: list[int]) -> str:
@@ -209,15 +239,17 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
             from raw_chunk""", [sheet.sheet])
         con.execute(f"""
             create or replace temp table staged as
-            select
-                '{prefix}' || c.row_number as rec_uid,
-                '{kind}' as kind, {batch_id} as batch_id, {file_id} as file_id,
-                r.{date_cols.get('death_date', 'NULL')}::varchar as _death_date_orig,
-                r.{date_cols.get('event_date', 'NULL')}::varchar as _event_date_orig,
-                {unknown if unknown != 'NULL' else 'NULL::json'} as extra,
-                c.*
-            from clean_chunk c join raw_chunk r on r.__row = c.row_number""".replace("r.NULL", "NULL"))
-        con.execute(load_keys_sql(kind))
+            with read as (
+                select
+                    '{prefix}' || c.row_number as rec_uid,
+                    '{kind}' as kind, {batch_id} as batch_id, {file_id} as file_id,
+                    r.{date_cols.get('death_date', 'NULL')}::varchar as _death_date_orig,
+                    r.{date_cols.get('event_date', 'NULL')}::varchar as _event_date_orig,
+                    {unknown if unknown != 'NULL' else 'NULL::json'} as extra,
+                    c.*
+                from clean_chunk c positional join raw_chunk r
+            ), hashed as (select *, {ROW_HASH_SQL} as row_hash from read)
+            select *, {keys_sql(kind)} from hashed""".replace("r.NULL", "NULL"))
         con.execute(findings_sql(kind))
         con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, _legacy_full_name, "
                     "_legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
@@ -227,12 +259,16 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
         con.execute("drop table if exists staged")
 
 
-def load_keys_sql(kind: str) -> str:
-    """record_id, record_key and row_hash per docs/architecture.md."""
-    row_hash = ("md5(concat_ws('|', coalesce(personal_id, ''), coalesce(name_key, ''), coalesce(birth_text, ''), "
-                "coalesce(sex, ''), coalesce(insurance_card, social_insurance_no, ''), coalesce(event_date::varchar, ''), "
-                "coalesce(death_date::varchar, ''), coalesce(event_kind, ''), coalesce(event_code, ''), "
-                "coalesce(event_description, ''), coalesce(source_system, ''), coalesce(address, '')))")
+# row_hash, record_id and record_key per docs/architecture.md.
+ROW_HASH_SQL = (
+    "md5(concat_ws('|', coalesce(personal_id, ''), coalesce(name_key, ''), coalesce(birth_text, ''), "
+    "coalesce(sex, ''), coalesce(insurance_card, social_insurance_no, ''), coalesce(event_date::varchar, ''), "
+    "coalesce(death_date::varchar, ''), coalesce(event_kind, ''), coalesce(event_code, ''), "
+    "coalesce(event_description, ''), coalesce(source_system, ''), coalesce(address, '')))")
+
+
+def keys_sql(kind: str) -> str:
+    """The record_id and record_key select items of one kind (row_hash is already there)."""
     record_id = {
         "hssk": "_record_id_raw",
         "population": "coalesce(personal_id, trim(personal_id_orig))",
@@ -243,13 +279,7 @@ def load_keys_sql(kind: str) -> str:
         "population": "'population:' || coalesce(personal_id, 'row:' || rec_uid)",
         "insurance": "'insurance:' || coalesce(social_insurance_no, insurance_card, rec_uid)",
     }.get(kind, f"'{kind}:' || row_hash")
-    return f"""
-        alter table staged add column row_hash varchar;
-        alter table staged add column record_id varchar;
-        alter table staged add column record_key varchar;
-        update staged set row_hash = {row_hash};
-        update staged set record_id = {record_id}, record_key = {record_key};
-    """
+    return f"{record_id} as record_id, {record_key} as record_key"
 
 
 def findings_sql(kind: str) -> str:

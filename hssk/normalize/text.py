@@ -80,6 +80,11 @@ def title_case(value) -> str | None:
     text = fix_text(value)
     if text is None:
         return None
+    return title_words(text)
+
+
+def title_words(text: str) -> str:
+    """`title_case` of text that is already clean (no fix_text): one word or several."""
     return _TITLE_BOUNDARY.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
 
 
@@ -122,7 +127,8 @@ def _retone_syllable(word: str) -> str:
 
 
 @lru_cache(maxsize=262144)
-def _tone_key_word(word: str) -> str:
+def tone_key_word(word: str) -> str:
+    """`tone_key` of one lower-case word that is already clean."""
     return _LETTERS_RE.sub(lambda m: _retone_syllable(m.group()), word)
 
 
@@ -136,7 +142,7 @@ def tone_key(value) -> str | None:
     text = fix_text(value)
     if text is None:
         return None
-    return " ".join(map(_tone_key_word, text.lower().split(" ")))
+    return " ".join(map(tone_key_word, text.lower().split(" ")))
 
 
 def _build_ascii_table() -> dict[int, str]:

@@ -2,7 +2,7 @@
 -- title:  Building blocks shared by the kpi_* and worklist_* queries: temporary tables holding the current
 --         state (rebuilt by hssk.kpi.prepare before the figures are read) and temporary macros
 -- grain:  kpi_links: one row per linked record_key; kpi_deaths: one row per person with a death
---         registration; kpi_register: one row per register person; kpi_records: one row per HSSK record of
+--         registration; kpi_register(_core): one row per register person; kpi_records(_core): one row per HSSK record of
 --         the current snapshot; kpi_record_checks: one row per HSSK record linked to a register person;
 --         kpi_people(as_of): one row per register person
 -- params: none (the macro kpi_people takes the reference date as its argument)
@@ -45,11 +45,12 @@ where c.kind = 'deaths'
 group by links.person_id;
 
 -- Register people: the population record of each person, with the deceased / moved flags.
-create or replace temp table kpi_register as
+-- kpi_register_core holds the person's pick and flags (narrow rows, quick to build); the view kpi_register adds
+-- the record's clean columns on demand, so a query reads only the columns it uses.
+create or replace temp table kpi_register_core as
 with
 
--- one population record per person (the first one); chosen on narrow rows, as sorting wide rows is slow
-register_pick as (
+register as (
     select links.person_id, min(c.rec_uid) as rec_uid
     from current_clean as c
     join kpi_links as links on c.record_key = links.record_key
@@ -57,36 +58,40 @@ register_pick as (
     group by links.person_id
 ),
 
-register as (
-    select pick.person_id, c.*
-    from register_pick as pick
-    join current_clean as c on c.rec_uid = pick.rec_uid
-    where c.kind = 'population'
-),
-
 final as (
     select
-        register.*,
-        coalesce(register.village, kpi_unknown_village()) as register_village,
-        coalesce(register.status = 'dead', false) or register.death_date is not null
+        register.person_id,
+        register.rec_uid,
+        c.birth_date,
+        c.birth_year,
+        c.sex,
+        coalesce(c.village, kpi_unknown_village()) as register_village,
+        coalesce(c.status = 'dead', false) or c.death_date is not null
             or death_registrations.person_id is not null as is_deceased,
-        coalesce(register.status = 'moved', false) as is_moved,
+        coalesce(c.status = 'moved', false) as is_moved,
         -- a resident: on the register, neither deceased nor moved away ('chuyển đi')
         not is_deceased and not is_moved as is_resident,
-        coalesce(register.death_date, death_registrations.registered_death_date) as known_death_date,
+        coalesce(c.death_date, death_registrations.registered_death_date) as known_death_date,
         case
-            when register.status = 'dead' or register.death_date is not null then 'population'
+            when c.status = 'dead' or c.death_date is not null then 'population'
             when death_registrations.person_id is not null then 'deaths'
         end as death_source
     from register
+    join clean as c on c.rec_uid = register.rec_uid
     left join kpi_deaths as death_registrations on register.person_id = death_registrations.person_id
 )
 
 select * from final;
 
+create or replace temp view kpi_register as
+select core.person_id, c.*, core.* exclude (person_id, rec_uid, birth_date, birth_year, sex)
+from kpi_register_core as core
+join clean as c on c.rec_uid = core.rec_uid;
+
 -- HSSK records of the current snapshot with their person, where they are counted (the register's village, else
 -- the record's own), and which record of a person to keep: most complete, then most recently updated.
-create or replace temp table kpi_records as
+-- As above: kpi_records_core is narrow, the view kpi_records adds the clean columns.
+create or replace temp table kpi_records_core as
 with
 
 hssk as (
@@ -96,9 +101,12 @@ hssk as (
     where c.kind = 'hssk'
 ),
 
-placed as materialized (
+placed as (
     select
-        hssk.*,
+        hssk.rec_uid,
+        hssk.person_id,
+        hssk.updated_at,
+        hssk.record_id,
         register.person_id is not null as has_register_person,
         coalesce(register.is_deceased, false) or deaths.person_id is not null as person_is_deceased,
         deaths.person_id is not null as person_has_death_registration,
@@ -113,31 +121,35 @@ placed as materialized (
             + kpi_filled(hssk.address)::int + kpi_filled(hssk.village)::int + kpi_filled(hssk.phone)::int
             + kpi_filled(hssk.chronic_disease)::int + kpi_filled(hssk.vaccination)::int
             + kpi_filled(hssk.medical_history)::int + kpi_filled(hssk.reproductive_health)::int
-            + kpi_filled(hssk.infectious_disease)::int as completeness_score
+            + kpi_filled(hssk.infectious_disease)::int as completeness_score,
+        -- the health fields kpi_people needs, so it never has to read the wide rows
+        kpi_filled(hssk.chronic_disease) as filled_chronic_disease,
+        kpi_filled(hssk.vaccination) as filled_vaccination,
+        kpi_filled(hssk.medical_history) as filled_medical_history,
+        kpi_filled(hssk.reproductive_health) as filled_reproductive_health,
+        kpi_filled(hssk.infectious_disease) as filled_infectious_disease
     from hssk
-    left join kpi_register as register on hssk.person_id = register.person_id
+    left join kpi_register_core as register on hssk.person_id = register.person_id
     left join kpi_deaths as deaths on hssk.person_id = deaths.person_id
 ),
 
--- ranked on narrow rows, then joined back (sorting wide rows is slow)
-ranks as (
+final as (
     select
-        rec_uid,
+        * exclude (updated_at, record_id),
         row_number() over (
             partition by coalesce(person_id, rec_uid)
             order by completeness_score desc, updated_at desc nulls last, record_id, rec_uid
         ) as keep_rank,
         count(*) over (partition by coalesce(person_id, rec_uid)) as person_record_count
-    from (select rec_uid, person_id, completeness_score, updated_at, record_id from placed)
-),
-
-final as (
-    select placed.*, ranks.keep_rank, ranks.person_record_count
     from placed
-    join ranks on placed.rec_uid = ranks.rec_uid
 )
 
 select * from final;
+
+create or replace temp view kpi_records as
+select c.*, core.* exclude (rec_uid)
+from kpi_records_core as core
+join clean as c on c.rec_uid = core.rec_uid;
 
 -- Each HSSK record of a register person against the register, field by field, after standardisation.
 create or replace temp table kpi_record_checks as
@@ -165,12 +177,12 @@ record_summary as (
     select
         person_id,
         count(*) as n_records,
-        bool_or(kpi_filled(chronic_disease)) as has_chronic_disease,
-        bool_or(kpi_filled(vaccination)) as has_vaccination,
-        bool_or(kpi_filled(medical_history)) as has_medical_history,
-        bool_or(kpi_filled(reproductive_health)) as has_reproductive_health,
-        bool_or(kpi_filled(infectious_disease)) as has_infectious_disease
-    from kpi_records
+        bool_or(filled_chronic_disease) as has_chronic_disease,
+        bool_or(filled_vaccination) as has_vaccination,
+        bool_or(filled_medical_history) as has_medical_history,
+        bool_or(filled_reproductive_health) as has_reproductive_health,
+        bool_or(filled_infectious_disease) as has_infectious_disease
+    from kpi_records_core
     where person_id is not null
     group by person_id
 ),
@@ -200,7 +212,7 @@ final as (
         n_records >= 1 and has_chronic_disease and has_vaccination and has_medical_history
             and has_infectious_disease and (has_reproductive_health or not needs_reproductive_health)
             as is_health_ok
-    from kpi_register as reg
+    from kpi_register_core as reg
     left join record_summary as s on reg.person_id = s.person_id
     left join check_summary as c on reg.person_id = c.person_id
 )

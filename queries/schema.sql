@@ -26,8 +26,10 @@ create table if not exists import_files (
     n_rows integer,
     column_map json,
     unknown_columns json,
-    imported_at timestamp not null
+    imported_at timestamp not null,
+    headers json  -- the file's header row, in column order: the keys of raw_rows.cells
 );
+alter table import_files add column if not exists headers json;
 
 create table if not exists raw_rows (
     rec_uid varchar not null,
@@ -36,7 +38,7 @@ create table if not exists raw_rows (
     file_id integer not null,
     sheet varchar,
     row_number integer not null,
-    cells json not null
+    cells json not null  -- JSON array of the row's cells as text, in the order of import_files.headers
 );
 
 create table if not exists clean (

@@ -13,7 +13,7 @@ import pytest
 from hssk.db import connect
 from hssk.errors import HsskError
 from hssk.ingest.headers import ALIASES, header_key, match_headers
-from hssk.ingest.store import import_files, undo_last_import
+from hssk.ingest.store import import_files, raw_row, undo_last_import
 from tests.files import to_cp1258, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,8 +76,9 @@ def test_xlsx_with_title_rows_numeric_ids_legacy_text_and_partial_dates(con, tmp
     files = con.execute("select header_row, unknown_columns from import_files").fetchone()
     assert files[0] == 3
     assert json.loads(files[1]) == ["Ghi chú"]
-    raw = json.loads(con.execute("select cells from raw_rows where row_number = 1").fetchone()[0])
+    raw = raw_row(con, con.execute("select rec_uid from raw_rows where row_number = 1").fetchone()[0])
     assert raw["Ghi chú"] == "x" and raw["HỌ VÀ TÊN"] == "Nguyễn Văn An"
+    assert len(raw) == len(json.loads(con.execute("select headers from import_files").fetchone()[0]))
     findings = set(con.execute("select field, code from findings").fetchall())
     assert {("personal_id", "restored_zeros"), ("full_name", "legacy_encoding"),
             ("birth_date", "partial_date"), ("personal_id", "missing")} <= findings

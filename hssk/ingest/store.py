@@ -206,10 +206,13 @@ def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], 
     for f in files:
         sheet = f.pop("_sheet")
         path = f.pop("_path")
-        con.execute("insert into import_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("insert into import_files (file_id, batch_id, kind, file_name, sha256, sheet, header_row, "
+                    "n_rows, column_map, unknown_columns, imported_at, headers) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [f["file_id"], batch_id, kind, path.name, digests[path], sheet.sheet, sheet.header_row,
                      f["rows"], json.dumps(f["column_map"], ensure_ascii=False),
-                     json.dumps(f["unknown_columns"], ensure_ascii=False), now])
+                     json.dumps(f["unknown_columns"], ensure_ascii=False), now,
+                     json.dumps(sheet.headers, ensure_ascii=False)])
     return files
 
 
@@ -226,7 +229,9 @@ def _struct_sql(headers: list[str], positions: list[int]) -> str:
 
 def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, clean: pa.Table) -> None:
     prefix = f"{kind}:{file_id}:"
-    all_cols = _struct_sql(sheet.headers, list(range(len(sheet.headers))))
+    # The headers are stored once per file (import_files.headers); each row keeps its cells as a JSON array,
+    # half the bytes of repeating every header in every row.
+    all_cols = "to_json([" + ", ".join(f"c{pos}" for pos in range(len(sheet.headers))) + "])"
     unknown = _struct_sql(sheet.headers, [i for i, h in enumerate(sheet.headers) if i not in sheet.mapping and h])
     # Original text of date columns that have no *_orig column in `clean`, for the findings below.
     date_cols = {f: f"c{pos}" for pos, f in sheet.mapping.items() if f in ("death_date", "event_date")}
@@ -327,6 +332,16 @@ def _dedupe_record_keys(con, batch_id: int) -> None:
     con.execute("update clean set record_key = clean.record_key || '#' || dup.n "
                 "from dup where clean.rec_uid = dup.rec_uid and dup.n > 1")
     con.execute("drop table dup")
+
+
+def raw_row(con: duckdb.DuckDBPyConnection, rec_uid: str) -> dict[str, str | None] | None:
+    """One imported row exactly as read: {original header: cell text}, or None for an unknown rec_uid."""
+    rows = con.execute("select f.headers, r.cells from raw_rows as r join import_files as f using (file_id) "
+                       "where r.rec_uid = ?", [rec_uid]).fetchall()
+    if not rows:
+        return None
+    headers, cells = json.loads(rows[0][0]), json.loads(rows[0][1])
+    return {header or f"Cột {i + 1}": cell for i, (header, cell) in enumerate(zip(headers, cells))}
 
 
 def undo_last_import(con: duckdb.DuckDBPyConnection) -> int | None:

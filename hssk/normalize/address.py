@@ -205,8 +205,11 @@ def parse_address(value) -> Address | None:
     digit are dropped ("???" → Address()). Never raises.
     """
     text = fix_text(value)
-    if text is None:
-        return None
+    return None if text is None else _parse_text(text)
+
+
+@lru_cache(maxsize=65536)  # exports repeat the same addresses (Address is frozen, so sharing is safe)
+def _parse_text(text: str) -> Address:
     parts: list[tuple[str | None, str]] = []
     for level, name in _components(text):
         parts.extend(_peel(level, name))
@@ -323,5 +326,6 @@ def village_and_old_unit(village_cell, address) -> tuple[str | None, str | None]
     return village, old_unit
 
 
-for _cache in (_known_names, _suffix_res, _village_index, _match_exact, _old_units, _new_units, _village_old_unit):
+for _cache in (_known_names, _suffix_res, _village_index, _match_exact, _old_units, _new_units, _village_old_unit,
+               _parse_text):
     reference.on_reload(_cache.cache_clear)

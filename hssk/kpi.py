@@ -96,7 +96,17 @@ def resolve_as_of(as_of: date | str | None) -> date:
 def run(con, name: str, **params) -> pd.DataFrame:
     """Run a kpi_*/worklist_* query once the shared tables and macros of queries/kpi_base.sql are ready."""
     prepare(con)
+    if params.get("as_of") is not None:
+        _people_at(con, params["as_of"])
     return run_query(con, name, **params)
+
+
+def _people_at(con, as_of: date) -> None:
+    """Fill kpi_people_cache for as_of once: six figures and two worklists read the same people table."""
+    if con.execute("select count(*) from kpi_people_dates where cached_as_of = ?", [as_of]).fetchall()[0][0]:
+        return
+    con.execute("insert into kpi_people_cache select cast($d as date), * from kpi_people_compute($d)", {"d": as_of})
+    con.execute("insert into kpi_people_dates values (?)", [as_of])
 
 
 # ---------------------------------------------------------------- one function per figure

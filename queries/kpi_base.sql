@@ -4,7 +4,7 @@
 -- grain:  kpi_links: one row per linked record_key; kpi_deaths: one row per person with a death
 --         registration; kpi_register(_core): one row per register person; kpi_records(_core): one row per HSSK record of
 --         the current snapshot; kpi_record_checks: one row per HSSK record linked to a register person;
---         kpi_people(as_of): one row per register person
+--         kpi_people(as_of): one row per register person (cached per as_of in kpi_people_cache)
 -- params: none (the macro kpi_people takes the reference date as its argument)
 -- reads:  current_clean, person_records
 
@@ -170,7 +170,9 @@ from kpi_records as rec
 join kpi_register as reg on rec.person_id = reg.person_id;
 
 -- One row per register person: resident or not, how many records, admin agreement and health completeness.
-create or replace temp macro kpi_people(as_of) as table
+-- Computed once per reference date (hssk.kpi.run fills kpi_people_cache through kpi_people_compute); every
+-- query reads it through kpi_people(as_of).
+create or replace temp macro kpi_people_compute(as_of) as table
 with
 
 record_summary as (
@@ -218,3 +220,11 @@ final as (
 )
 
 select * from final;
+
+create or replace temp table kpi_people_cache as
+select cast(null as date) as cached_as_of, * from kpi_people_compute(date '2000-01-01') limit 0;
+
+create or replace temp table kpi_people_dates (cached_as_of date);
+
+create or replace temp macro kpi_people(as_of) as table
+select * exclude (cached_as_of) from kpi_people_cache where cached_as_of = cast(as_of as date);

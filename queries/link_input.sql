@@ -7,7 +7,11 @@
 with
 
 snapshot as (
-    select *
+    -- only the compared columns go through the window (sorting wide rows is slow)
+    select
+        record_key, kind, record_id, family_key, middle_key, given_key, family_ascii, given_ascii, name_ascii,
+        birth_date, birth_year, birth_month, birth_day, birth_text, sex, personal_id, old_id, social_insurance_no,
+        insurance_card, village, household_code, phone
     from current_clean
     where record_key is not null
     qualify row_number() over (partition by record_key order by batch_id, file_id, row_number) = 1

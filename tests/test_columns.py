@@ -248,3 +248,10 @@ def test_date_columns_on_random_cells(values):
     got = columns.date_columns(pa.array(values, pa.string()), expected_date)
     rows = list(zip(*(g.to_pylist() for g in got)))
     assert rows == [expected_date(v) for v in values]
+
+
+def test_fix_text_column_normalises_every_kind_of_non_nfc_text():
+    values = ["\u2126 ohm", "\u1100\u1161 jamo", "A\u030a", "\U0001d15e note", "Nguye\u0302\u0303n", "e\u0301\u0323",
+              "a\u00adb", "x\u200by", " \t a\u00a0\u00a0b\u3000", "Việt Nam", "plain"]
+    fixed, _ = columns.fix_text_column(pa.array(values))
+    assert fixed.to_pylist() == [fix_text(v) for v in values]

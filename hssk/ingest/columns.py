@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Callable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -25,13 +26,43 @@ S = pa.string()
 
 # Python's str.split() whitespace (what fix_text collapses), as an RE2 class.
 _WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-_WS_RE = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in _WHITESPACE) + "]+"
+
+
+def _re2_class(chars: str) -> str:
+    return "".join(f"\\x{{{ord(c):04x}}}" for c in chars)
+
+
+_WS_CLASS = _re2_class(_WHITESPACE)
+_WS_RE = f"[{_WS_CLASS}]+"
+# Text that needs its whitespace collapsed: leading/trailing or doubled whitespace, or any whitespace other than a
+# plain space. Matching is several times cheaper than replacing, and most cells need nothing.
+_WS_UNUSUAL_RE = (f"^[{_WS_CLASS}]|[{_WS_CLASS}]$|[{_WS_CLASS}][{_WS_CLASS}]|"
+                  f"[{_re2_class(_WHITESPACE.replace(' ', ''))}]")
+
+
+def _nfc_suspects() -> str:
+    """RE2 class of the characters that can make text non-NFC (NFC_Quick_Check No or Maybe): characters NFC
+    changes, combining marks, and the second character of any canonical composition; every character beyond the
+    BMP is a suspect too. Text without them is NFC already, so only the other cells are normalised."""
+    import unicodedata
+
+    suspects = set()
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if unicodedata.combining(ch) or unicodedata.normalize("NFC", ch) != ch:
+            suspects.add(ch)
+        parts = unicodedata.decomposition(ch).split()
+        if len(parts) >= 2 and not parts[0].startswith("<"):
+            suspects.update(chr(int(x, 16)) for x in parts[1:])
+    return "[" + _re2_class("".join(sorted(suspects))) + "\\x{10000}-\\x{10ffff}]"
+
+
+_NFC_SUSPECT_RE = _nfc_suspects()
 _ZERO_WIDTH_RE = "[\\x{200b}\\x{200c}\\x{200d}\\x{2060}\\x{feff}]"
 # Letters only Unicode Vietnamese has (ă đ ơ ư, U+1EA0–U+1EF9) and combining marks: such text is never legacy
 # (hssk.normalize.legacy.detect_legacy), so it skips the per-value legacy check.
 _VIET_ONLY_RE = ("[\\x{0102}\\x{0103}\\x{0110}\\x{0111}\\x{0128}\\x{0129}\\x{0168}\\x{0169}\\x{01a0}\\x{01a1}"
                  "\\x{01af}\\x{01b0}\\x{1ea0}-\\x{1ef9}\\x{0300}-\\x{0309}\\x{0323}]")
-_NAME_PARTS_RE = r"^(?:(?P<family>[^ ]+) (?:(?P<middle>.+) )?)?(?P<given>[^ ]+)$"
 
 
 def _combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -73,6 +104,13 @@ def fast_or_unique(column: pa.Array, fast: pa.Array, outputs: Sequence[pa.Array]
     return [pc.replace_with_mask(out.cast(t), slow, res) for out, res, t in zip(outputs, slow_results, types)]
 
 
+def _where(column: pa.Array, mask: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """fn applied only to the cells where mask is true (the others are kept)."""
+    if not pc.any(mask).as_py():
+        return column
+    return pc.replace_with_mask(column, mask, fn(column.filter(mask)))
+
+
 def _matches(column: pa.Array, pattern: str) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(column, pattern), False)
 
@@ -88,12 +126,15 @@ def fix_text_column(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Ar
     column = _combined(column)
     if column.null_count == len(column):  # a field this file does not have
         return column, column
-    text = pc.replace_substring_regex(column, _ZERO_WIDTH_RE, "")
-    text = pc.utf8_trim(pc.replace_substring_regex(text, _WS_RE, " "), " ")
+    text = _where(column, _matches(column, _ZERO_WIDTH_RE), lambda t: pc.replace_substring_regex(t, _ZERO_WIDTH_RE, ""))
+    text = _where(text, _matches(text, _WS_UNUSUAL_RE),
+                  lambda t: pc.utf8_trim(pc.replace_substring_regex(t, _WS_RE, " "), " "))
     plain = pc.or_(pc.fill_null(pc.string_is_ascii(text), True), _matches(text, _VIET_ONLY_RE))
-    fixed = pc.utf8_normalize(text, form="NFC")
-    if pc.any(_matches(fixed, "\xad")).as_py():  # soft hyphens: invisible, but they break equality
-        fixed = pc.utf8_trim(pc.replace_substring_regex(pc.replace_substring(fixed, "\xad", ""), " +", " "), " ")
+    fixed = _where(text, _matches(text, _NFC_SUSPECT_RE), lambda t: pc.utf8_normalize(t, form="NFC"))
+    # soft hyphens: invisible, but they break equality
+    fixed = _where(fixed, pc.fill_null(pc.match_substring(fixed, "\xad"), False),
+                   lambda t: pc.utf8_trim(pc.replace_substring_regex(pc.replace_substring(t, "\xad", ""), " +", " "),
+                                          " "))
     fixed, legacy = fast_or_unique(column, plain, [_empty_to_null(fixed), pa.nulls(len(column), S)],
                                    _fix_and_detect, [S, S])
     return fixed, legacy
@@ -104,13 +145,44 @@ def _word_forms(word: str) -> tuple[str, str, str]:
     return titled, tone_key_word(titled.lower()), strip_accents(titled).lower()
 
 
-def map_words(text: pa.Array, fn: Callable[[str], tuple], n_out: int) -> list[pa.Array]:
-    """Apply fn (word -> tuple of n_out words) once per distinct word of single-space-separated text and rebuild
-    each cell from the mapped words."""
+def map_words(text: pa.Array, fn: Callable[[str], tuple], n_out: int) -> list[pa.ListArray]:
+    """Apply fn (word -> tuple of n_out words) once per distinct word of single-space-separated text; one list of
+    mapped words per cell and output."""
     words = pc.split_pattern(text, " ")
     outputs = map_unique(words.values, fn, [S] * n_out)
     mask = words.is_null()
-    return [pc.binary_join(pa.ListArray.from_arrays(words.offsets, out, mask=mask), " ") for out in outputs]
+    return [pa.ListArray.from_arrays(words.offsets, out, mask=mask) for out in outputs]
+
+
+def _joined(lists: pa.ListArray) -> pa.Array:
+    return pc.binary_join(lists, " ")
+
+
+def _name_parts(lists: pa.ListArray) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(family, middle, given) of each list of name words: first word, the words between, last word
+    (split_name's rule), taken by position from the list offsets."""
+    offsets = lists.offsets.to_numpy()
+    n_words = np.diff(offsets)
+    first, last = offsets[:-1], offsets[1:] - 1
+    values = lists.values
+    if len(values) == 0:
+        nulls = pa.nulls(len(lists), S)
+        return nulls, nulls, nulls
+
+    def pick(positions, present):
+        return pc.if_else(pa.array(present), values.take(pa.array(np.where(present, positions, 0))),
+                          pa.scalar(None, S))
+
+    family = pick(first, n_words >= 2)
+    given = pick(last, n_words >= 1)
+    n_middle = np.maximum(n_words - 2, 0)
+    parent = np.repeat(np.arange(len(lists)), n_words)
+    position = np.arange(len(values))
+    is_middle = (position > first[parent]) & (position < last[parent])
+    middle_offsets = np.concatenate([[0], np.cumsum(n_middle)]).astype(np.int32)
+    middle = pa.ListArray.from_arrays(pa.array(middle_offsets), values.filter(pa.array(is_middle)),
+                                      mask=pa.array(n_middle == 0))
+    return family, _joined(middle), given
 
 
 def name_columns(column: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
@@ -118,24 +190,21 @@ def name_columns(column: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
     what hssk.normalize's title_case, tone_key, ascii_key and split_name give, per cell."""
     fixed, legacy = fix_text_column(column)
     full, tone, ascii_ = map_words(fixed, _word_forms, 3)
-    parts = {}
-    for prefix, whole in (("name", full), ("key", tone), ("ascii", ascii_)):
-        found = pc.extract_regex(whole, _NAME_PARTS_RE)
-        for part in ("family", "middle", "given"):
-            parts[prefix, part] = _empty_to_null(pc.struct_field(found, part))
+    family, middle, given = _name_parts(full)
+    family_key, middle_key, given_key = _name_parts(tone)
+    family_ascii, _, given_ascii = _name_parts(ascii_)
     return {
-        "full_name": full, "name_key": tone, "name_ascii": ascii_,
-        "family_name": parts["name", "family"], "middle_name": parts["name", "middle"],
-        "given_name": parts["name", "given"], "family_key": parts["key", "family"],
-        "middle_key": parts["key", "middle"], "given_key": parts["key", "given"],
-        "family_ascii": parts["ascii", "family"], "given_ascii": parts["ascii", "given"],
+        "full_name": _joined(full), "name_key": _joined(tone), "name_ascii": _joined(ascii_),
+        "family_name": family, "middle_name": middle, "given_name": given,
+        "family_key": family_key, "middle_key": middle_key, "given_key": given_key,
+        "family_ascii": family_ascii, "given_ascii": given_ascii,
         "_legacy_full_name": legacy,
     }
 
 
 def title_case_column(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     fixed, _ = fix_text_column(column)
-    return map_words(fixed, lambda w: (title_words(w),), 1)[0]
+    return _joined(map_words(fixed, lambda w: (title_words(w),), 1)[0])
 
 
 def trimmed(column: pa.Array | pa.ChunkedArray, upper: bool = False) -> pa.Array:

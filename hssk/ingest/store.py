@@ -242,8 +242,9 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
             insert into raw_rows
             select '{prefix}' || __row, '{kind}', {batch_id}, {file_id}, ?, __row, {all_cols}
             from raw_chunk""", [sheet.sheet])
+        # A view over the two Arrow chunks, not a table: the rows are written once, into `clean`.
         con.execute(f"""
-            create or replace temp table staged as
+            create or replace temp view staged as
             with read as (
                 select
                     '{prefix}' || c.row_number as rec_uid,
@@ -261,7 +262,7 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
     finally:
         con.unregister("raw_chunk")
         con.unregister("clean_chunk")
-        con.execute("drop table if exists staged")
+        con.execute("drop view if exists staged")
 
 
 # row_hash, record_id and record_key per docs/architecture.md.

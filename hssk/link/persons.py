@@ -214,7 +214,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     con.execute(f"""
         insert into persons (person_id, personal_id, created_at, first_run_id)
         select person_id, personal_id, {now}, $run_id from _link_created
-        where person_id not in (select person_id from persons) order by person_id""", {"run_id": run_id})
+        where person_id not in (select person_id from persons)""", {"run_id": run_id})
 
     # Old persons that no longer hold a record: merged into the person most of their records joined,
     # or retired when their records left the snapshot.
@@ -261,7 +261,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     con.execute("delete from person_records")
     con.execute("""
         insert into person_records (record_key, kind, record_id, person_id, run_id)
-        select record_key, kind, record_id, person_id, $run_id from _link_new order by record_key""",
+        select record_key, kind, record_id, person_id, $run_id from _link_new""",
                 {"run_id": run_id})
     counts = con.execute("""
         select

@@ -51,12 +51,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # What the shared tables of kpi_base are built from; when it is unchanged they are not rebuilt.
+# Clean rows and findings change only by imports and undos (whole batches), so their keys identify them; person
+# records change with every decision, so their mapping is hashed. Narrow columns keep this cheap at city scale.
 _STATE_SQL = """
 select concat_ws('|',
-    (select count(*) || ':' || coalesce(sum(hash(c)), 0) from clean as c),
+    (select count(*) || ':' || coalesce(sum(hash(rec_uid, record_key, batch_id)), 0) from clean),
     (select count(*) || ':' || coalesce(sum(hash(b)), 0) from import_batches as b),
-    (select count(*) || ':' || coalesce(sum(hash(p)), 0) from person_records as p),
-    (select count(*) || ':' || coalesce(sum(hash(f)), 0) from findings as f))
+    (select count(*) || ':' || coalesce(sum(hash(record_key, person_id, run_id)), 0) from person_records),
+    (select count(*) || ':' || coalesce(sum(hash(rec_uid, field, code, batch_id)), 0) from findings))
 """
 
 

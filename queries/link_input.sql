@@ -1,20 +1,19 @@
 -- name:   link_input
 -- title:  The linkage input: one row per record of the current snapshot, with comparison columns
--- grain:  one row per record_key of current_clean (first row wins if a key repeats)
+-- grain:  one row per record_key of current_clean (unique there: the import suffixes a key repeated within a
+--         snapshot batch, current_clean keeps one row per event key)
 -- reads:  current_clean
 -- role: H = HSSK record, P = population register (duplicate-free), A = record that attaches to
 -- one person (deaths, insurance, care).
 with
 
 snapshot as (
-    -- only the compared columns go through the window (sorting wide rows is slow)
     select
         record_key, kind, record_id, family_key, middle_key, given_key, family_ascii, given_ascii, name_ascii,
         birth_date, birth_year, birth_month, birth_day, birth_text, sex, personal_id, old_id, social_insurance_no,
         insurance_card, village, household_code, phone
     from current_clean
     where record_key is not null
-    qualify row_number() over (partition by record_key order by batch_id, file_id, row_number) = 1
 ),
 
 keyed as (

@@ -232,30 +232,41 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
     # The headers are stored once per file (import_files.headers); each row keeps its cells as a JSON array,
     # half the bytes of repeating every header in every row.
     all_cols = "to_json([" + ", ".join(f"c{pos}" for pos in range(len(sheet.headers))) + "])"
-    unknown = _struct_sql(sheet.headers, [i for i, h in enumerate(sheet.headers) if i not in sheet.mapping and h])
-    # Original text of date columns that have no *_orig column in `clean`, for the findings below.
-    date_cols = {f: f"c{pos}" for pos, f in sheet.mapping.items() if f in ("death_date", "event_date")}
-    con.register("raw_chunk", raw)
-    con.register("clean_chunk", clean)
+    # Unknown columns (kept in `extra`) and the original text of date columns that have no *_orig column in
+    # `clean` (for the findings) travel with the clean chunk as raw_cN columns: one Arrow table, no join.
+    unknown_pos = [i for i, h in enumerate(sheet.headers) if i not in sheet.mapping and h]
+    date_cols = {f: pos for pos, f in sheet.mapping.items() if f in ("death_date", "event_date")}
+    carried = sorted(set(unknown_pos) | set(date_cols.values()))
+    for pos in carried:
+        clean = clean.append_column(f"raw_c{pos}", raw.column(f"c{pos}"))
+    unknown = _struct_sql(sheet.headers, unknown_pos).replace(": c", ": raw_c")
+    # Small record batches let DuckDB scan the chunk on every core.
+    con.register("raw_chunk", _batched(raw))
+    con.register("clean_chunk", _batched(clean))
     try:
         con.execute(f"""
             insert into raw_rows
             select '{prefix}' || __row, '{kind}', {batch_id}, {file_id}, ?, __row, {all_cols}
             from raw_chunk""", [sheet.sheet])
-        # A view over the two Arrow chunks, not a table: the rows are written once, into `clean`.
+
+        def orig(field):
+            return f"raw_c{date_cols[field]}::varchar" if field in date_cols else "NULL::varchar"
+
+        carried_sql = f" exclude ({', '.join(f'raw_c{pos}' for pos in carried)})" if carried else ""
+        # A view over the Arrow chunk, not a table: the rows are written once, into `clean`.
         con.execute(f"""
             create or replace temp view staged as
             with read as (
                 select
-                    '{prefix}' || c.row_number as rec_uid,
+                    '{prefix}' || row_number as rec_uid,
                     '{kind}' as kind, {batch_id} as batch_id, {file_id} as file_id,
-                    r.{date_cols.get('death_date', 'NULL')}::varchar as _death_date_orig,
-                    r.{date_cols.get('event_date', 'NULL')}::varchar as _event_date_orig,
+                    {orig('death_date')} as _death_date_orig,
+                    {orig('event_date')} as _event_date_orig,
                     {unknown if unknown != 'NULL' else 'NULL::json'} as extra,
-                    c.*
-                from clean_chunk c positional join raw_chunk r
+                    *{carried_sql}
+                from clean_chunk
             ), hashed as (select *, {ROW_HASH_SQL} as row_hash from read)
-            select *, {keys_sql(kind)} from hashed""".replace("r.NULL", "NULL"))
+            select *, {keys_sql(kind)} from hashed""")
         con.execute(findings_sql(kind))
         con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, _legacy_full_name, "
                     "_legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
@@ -263,6 +274,10 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
         con.unregister("raw_chunk")
         con.unregister("clean_chunk")
         con.execute("drop view if exists staged")
+
+
+def _batched(table: pa.Table, rows: int = 16_384) -> pa.Table:
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
 
 
 # row_hash, record_id and record_key per docs/architecture.md.

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hssk import reference
-from hssk.normalize.text import fix_text, strip_accents, title_words, tone_key_word
 from hssk.normalize.dates import MAX_YEAR, MIN_YEAR
 from hssk.normalize.legacy import detect_legacy
+from hssk.normalize.text import fix_text, strip_accents, title_words, tone_key_word
 
 S = pa.string()
 

@@ -43,7 +43,7 @@ from hssk.normalize import (
     village_and_old_unit,
 )
 
-S, I, D, F = pa.string(), pa.int32(), pa.date32(), pa.float64()
+S, F = pa.string(), pa.float64()
 
 
 # ------------------------------------------------------------------------------ per-distinct-value recipes

@@ -1,8 +1,9 @@
 """Pure Vietnamese standardisation functions: one value in, one value out, never raising on garbage.
 
-Blank input (None, NaN, empty or whitespace) gives None. The functions are applied to the distinct values of a
-column, so they are cached and table-driven; lookups built from data/reference are cleared by
-`hssk.reference.reload()`.
+Blank input (None, NaN, empty or whitespace) gives None. They are the definition of every clean value: the import
+standardises whole columns with hssk.ingest.columns (Arrow), which gives the same result and calls these functions
+only for small vocabularies (words, codes, dates) and rare cells. Lookups built from data/reference are cached and
+cleared by `hssk.reference.reload()`.
 """
 
 from hssk.normalize.address import Address, match_village, parse_address, village_and_old_unit

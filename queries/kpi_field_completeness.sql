@@ -37,20 +37,34 @@ filled as (
     where trim(cells.cell) <> ''
 ),
 
+-- counted per village, then spread over the fields (no field × record grid)
+villages as (
+    select village, count(*) as count_records
+    from records
+    group by village
+),
+
+filled_counts as (
+    select filled.field, records.village, count(*) as count_filled
+    from filled
+    join records on filled.rec_uid = records.rec_uid
+    group by filled.field, records.village
+),
+
 grid as (
-    select fields.field, records.village, filled.rec_uid is not null as is_filled
+    select fields.field, villages.village, villages.count_records, coalesce(filled_counts.count_filled, 0) as count_filled
     from fields
-    cross join records
-    left join filled on fields.field = filled.field and records.rec_uid = filled.rec_uid
+    cross join villages
+    left join filled_counts on fields.field = filled_counts.field and villages.village = filled_counts.village
 ),
 
 final as (
     select
         field,
         case when grouping(village) = 1 then '' else village end as village,
-        count(*) as count_records,
-        count(*) filter (where is_filled) as count_filled,
-        count_filled / nullif(count_records, 0) as filled_ratio
+        sum(count_records)::bigint as count_records,
+        sum(count_filled)::bigint as count_filled,
+        sum(count_filled) / nullif(sum(count_records), 0) as filled_ratio
     from grid
     group by grouping sets ((field, village), (field))
 )

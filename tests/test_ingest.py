@@ -210,3 +210,34 @@ def test_cli_import_and_export_records(tmp_path):
     assert len(frame) == 3
     assert {"record_id", "full_name_orig", "full_name", "personal_id"} <= set(frame.columns)
     assert frame.personal_id[0] == "001080012345"
+
+
+def test_prefetch_keeps_order_passes_errors_and_stops_when_the_reader_stops():
+    from hssk.ingest.store import prefetch
+
+    assert list(prefetch(iter(range(50)))) == list(range(50))
+
+    def failing():
+        yield 1
+        yield 2
+        raise ValueError("hỏng ở dòng 3")
+
+    seen = []
+    with pytest.raises(ValueError, match="dòng 3"):
+        for item in prefetch(failing()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    for item in prefetch(endless()):
+        if item == 3:
+            break
+    assert len(produced) <= 3 + 3  # the producer stops a couple of items ahead, not forever

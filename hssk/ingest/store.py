@@ -185,24 +185,24 @@ def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], 
     standardised one chunk ahead in a background thread (`prefetch`), so reading the next file overlaps
     DuckDB's work on the current one; memory holds a chunk or two, never a whole file."""
     digests = dict(fresh)
-    files, sheet_rows, current = [], {}, {}  # current: id(sheet) -> file_id
+    entries: dict[int, dict] = {}  # id(sheet) -> its import_files entry (the sheets stay referenced there)
     for i, (path, sheet, chunk, clean) in enumerate(prefetch(_read_files(kind, fresh, overrides))):
         if sheet is None:  # end of a file
-            if not any(f["file_name"] == path.name and f.get("_path") == path for f in files):
+            if not any(entry["_path"] == path for entry in entries.values()):
                 raise HsskError(f"Tệp {path.name} chỉ có dòng tiêu đề, không có dữ liệu.", "no data rows")
             continue
-        key = id(sheet)
-        if key not in current:
-            current[key] = con.execute("select nextval('seq_file')").fetchall()[0][0]
-            sheet_rows[key] = 0
+        entry = entries.get(id(sheet))
+        if entry is None:
+            file_id = con.execute("select nextval('seq_file')").fetchall()[0][0]
             column_map = {sheet.headers[pos]: fld for pos, fld in sheet.mapping.items()}
-            files.append({"file_id": current[key], "file_name": path.name, "sheet": sheet.sheet, "rows": 0,
-                          "column_map": column_map, "unknown_columns": sheet.unknown_columns, "_path": path,
-                          "_sheet": sheet})
-        _insert_chunk(con, kind, batch_id, current[key], sheet, chunk, clean)
-        files[-1]["rows"] += chunk.num_rows
+            entry = entries[id(sheet)] = {
+                "file_id": file_id, "file_name": path.name, "sheet": sheet.sheet, "rows": 0,
+                "column_map": column_map, "unknown_columns": sheet.unknown_columns, "_path": path, "_sheet": sheet}
+        _insert_chunk(con, kind, batch_id, entry["file_id"], sheet, chunk, clean)
+        entry["rows"] += chunk.num_rows
         if progress:
-            progress(min(0.9, 0.9 * (i + 1) / (i + 2)), f"{path.name}: đã đọc {vn_int(files[-1]['rows'])} dòng")
+            progress(min(0.9, 0.9 * (i + 1) / (i + 2)), f"{path.name}: đã đọc {vn_int(entry['rows'])} dòng")
+    files = list(entries.values())
     for f in files:
         sheet = f.pop("_sheet")
         path = f.pop("_path")

@@ -96,6 +96,15 @@ def cached(func: Callable, *args, **kwargs):
                         tuple(sorted(kwargs.items())))
 
 
+def cached_or_stop(func: Callable, *args, **kwargs):
+    """`cached(func, …)`, or its Vietnamese message and the end of the page when the data is not ready yet."""
+    try:
+        return cached(func, *args, **kwargs)
+    except HsskError as exc:
+        st.info(exc.message)
+        st.stop()
+
+
 @st.cache_data(show_spinner=False, max_entries=256, ttl="1h")  # ttl: figures dated "today" roll over
 def _cached_call(module: str, qualname: str, db_file: str, args: tuple, kwargs: tuple):
     func = importlib.import_module(module)

@@ -3,18 +3,13 @@
 import streamlit as st
 
 from hssk import ui
-from hssk.errors import HsskError
 
 con, user = ui.page("Danh sách công việc", "view_worklists")
 ui.require_data(con)
 kpi = ui.backend("hssk.kpi")
 worklists = ui.backend("hssk.worklists")
 
-try:
-    village_names = list(ui.cached(kpi.compute)["villages"])
-except HsskError as exc:
-    st.info(exc.message)
-    st.stop()
+village_names = list(ui.cached_or_stop(kpi.compute)["villages"])
 
 village = ui.village_filter(con, options=village_names)
 kind = st.selectbox("Loại danh sách", list(worklists.WORKLISTS), key="worklist_kind",

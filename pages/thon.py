@@ -3,18 +3,13 @@
 import streamlit as st
 
 from hssk import ui
-from hssk.errors import HsskError
 
 con, user = ui.page("Thôn", "view_village")
 ui.require_data(con)
 kpi = ui.backend("hssk.kpi")
 worklists = ui.backend("hssk.worklists")
 
-try:
-    result = ui.cached(kpi.compute)
-except HsskError as exc:
-    st.info(exc.message)
-    st.stop()
+result = ui.cached_or_stop(kpi.compute)
 
 village = ui.village_filter(con, options=list(result["villages"]), allow_all=False)
 if village is None:

@@ -7,17 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from hssk import ui
-from hssk.errors import HsskError
 
 con, user = ui.page("Tổng quan", "view_overview")
 ui.require_data(con)
 kpi = ui.backend("hssk.kpi")
 
-try:
-    result = ui.cached(kpi.compute)
-except HsskError as exc:
-    st.info(exc.message)
-    st.stop()
+result = ui.cached_or_stop(kpi.compute)
 
 overall, labels, targets = result["overall"], ui.kpi_labels(), ui.targets()
 st.caption(f"Số liệu tính đến ngày {pd.Timestamp(result['as_of']):%d/%m/%Y}.")

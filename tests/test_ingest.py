@@ -241,3 +241,11 @@ def test_prefetch_keeps_order_passes_errors_and_stops_when_the_reader_stops():
         if item == 3:
             break
     assert len(produced) <= 3 + 3  # the producer stops a couple of items ahead, not forever
+
+
+def test_unknown_columns_keep_their_headers_exactly_in_extra(con, tmp_path):
+    header = HSSK_HEADER[:-1] + ["Ghi chú: cũ 'x'"]  # a header with ": c" and a quote
+    path = write_csv(tmp_path / "hssk.csv", [header] + HSSK_ROWS)
+    import_files(con, [path], "hssk")
+    extras = [json.loads(e) for e in clean_rows(con).extra]
+    assert extras[0] == {"Ghi chú: cũ 'x'": "x"}

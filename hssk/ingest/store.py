@@ -217,13 +217,14 @@ def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], 
 
 
 def _struct_sql(headers: list[str], positions: list[int]) -> str:
-    """A DuckDB struct literal {'Original header': cN, ...} so JSON keeps the file's own headers."""
+    """A DuckDB struct literal {'Original header': raw_cN, ...} over the raw columns carried with the clean chunk,
+    so JSON keeps the file's own headers."""
     if not positions:
         return "NULL"
     items = []
     for pos in positions:
         name = headers[pos] or f"Cột {pos + 1}"
-        items.append("'" + name.replace("'", "''") + f"': c{pos}")
+        items.append("'" + name.replace("'", "''") + f"': raw_c{pos}")
     return "to_json({" + ", ".join(items) + "})"
 
 
@@ -239,7 +240,7 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
     carried = sorted(set(unknown_pos) | set(date_cols.values()))
     for pos in carried:
         clean = clean.append_column(f"raw_c{pos}", raw.column(f"c{pos}"))
-    unknown = _struct_sql(sheet.headers, unknown_pos).replace(": c", ": raw_c")
+    unknown = _struct_sql(sheet.headers, unknown_pos)
     # Small record batches let DuckDB scan the chunk on every core.
     con.register("raw_chunk", _batched(raw))
     con.register("clean_chunk", _batched(clean))

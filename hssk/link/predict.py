@@ -112,13 +112,16 @@ def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "d
 
         return predict_pairs_spark(session, threshold)
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    pairs = pairs_from_predictions(predictions, dialect=dialect)
+    pairs = pairs_from_predictions(predictions, names_differ=model.names_differ_sql(dialect))
     predictions.drop_table_from_database_and_remove_from_cache()
     return pairs
 
 
-def pairs_from_predictions(predictions, *, dialect: str = "duckdb") -> pa.Table:
-    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS)."""
+def pairs_from_predictions(predictions, *, names_differ: str | None = None) -> pa.Table:
+    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS), joined to the prepared
+    records (`link_input` on either engine). `names_differ` is the guard's SQL in the engine's dialect (DuckDB's by
+    default)."""
+    names_differ = names_differ or model.names_differ_sql("duckdb")
     return predictions.query_sql(
         f"""
         select
@@ -128,9 +131,9 @@ def pairs_from_predictions(predictions, *, dialect: str = "duckdb") -> pa.Table:
             case when p.unique_id_l < p.unique_id_r then p.source_r else p.source_l end as kind_r,
             p.match_probability,
             p.match_weight,
-            {model.names_differ_sql(dialect)} as names_differ
+            {names_differ} as names_differ
         from {{this}} as p
         join link_input as l on l.unique_id = p.unique_id_l
         join link_input as r on r.unique_id = p.unique_id_r
         """
-    ).as_pyarrow_table()
+    ).as_pyarrow_table().select(PAIR_COLUMNS)

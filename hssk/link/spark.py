@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from hssk.errors import HsskError
 from hssk.link import model
-from hssk.link.predict import PAIR_COLUMNS
+from hssk.link.predict import pairs_from_predictions
 
 DIALECT = "spark"
 LOCAL_MASTER = "local[*]"
@@ -236,20 +236,6 @@ def predict_pairs_spark(session: SparkSplinkSession, threshold: float) -> pa.Tab
     """Scored pairs with match_probability >= threshold as predict.PAIR_COLUMNS (Arrow), like
     predict.predict_pairs on DuckDB: keys ordered (l < r), the names_differ guard computed in Spark."""
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    pairs = predictions.query_sql(
-        f"""
-        select
-            least(p.unique_id_l, p.unique_id_r) as record_key_l,
-            greatest(p.unique_id_l, p.unique_id_r) as record_key_r,
-            case when p.unique_id_l < p.unique_id_r then p.source_l else p.source_r end as kind_l,
-            case when p.unique_id_l < p.unique_id_r then p.source_r else p.source_l end as kind_r,
-            p.match_probability,
-            p.match_weight,
-            {names_differ_spark_sql()} as names_differ
-        from {{this}} as p
-        join {INPUT_VIEW} as l on l.unique_id = p.unique_id_l
-        join {INPUT_VIEW} as r on r.unique_id = p.unique_id_r
-        """
-    ).as_pyarrow_table()
+    pairs = pairs_from_predictions(predictions, names_differ=names_differ_spark_sql())
     predictions.drop_table_from_database_and_remove_from_cache()
-    return pairs.select(PAIR_COLUMNS)
+    return pairs

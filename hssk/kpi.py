@@ -51,14 +51,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # What the shared tables of kpi_base are built from; when it is unchanged they are not rebuilt.
-# Clean rows and findings change only by imports and undos (whole batches), so their keys identify them; person
-# records change with every decision, so their mapping is hashed. Narrow columns keep this cheap at city scale.
+# Clean rows and findings change only by imports and undos, which add a batch or mark one undone: the batches
+# (and the row counts) identify them without reading millions of rows. Person records change with every
+# decision, so their mapping is hashed (narrow columns: about a second at city scale).
 _STATE_SQL = """
 select concat_ws('|',
-    (select count(*) || ':' || coalesce(sum(hash(rec_uid, record_key, batch_id)), 0) from clean),
+    (select count(*) from clean),
+    (select count(*) from findings),
     (select count(*) || ':' || coalesce(sum(hash(b)), 0) from import_batches as b),
-    (select count(*) || ':' || coalesce(sum(hash(record_key, person_id, run_id)), 0) from person_records),
-    (select count(*) || ':' || coalesce(sum(hash(rec_uid, field, code, batch_id)), 0) from findings))
+    (select count(*) || ':' || coalesce(sum(hash(record_key, person_id, run_id)), 0) from person_records))
 """
 
 

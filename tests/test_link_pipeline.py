@@ -270,3 +270,42 @@ def test_explain_pair_adds_up_to_the_stored_match_weight(con):
     assert {"Họ", "Tên", "Ngày sinh", "Số định danh"} <= set(steps["label"])
     with pytest.raises(HsskError):
         explain_pair(con, pairs[0][0], "hssk:KHONG-CO")
+
+
+def test_blocking_keys_find_exactly_the_pairs_of_the_column_rules(con):
+    """Splink joins on hashed keys (model.blocking_keys); they must give the candidate pairs the rules over the
+    original columns give, rule by rule, on a commune with typos, partial dates and missing IDs."""
+    from hssk.link import prepare
+
+    records = prepare.input_table(con)
+    con.register("_blocking_input", records)
+
+    def pairs(rule: str) -> set[tuple[str, str]]:
+        return set(con.execute(f"select l.unique_id, r.unique_id from _blocking_input as l join _blocking_input as r "
+                               f"on {rule} where l.unique_id < r.unique_id").fetchall())
+
+    found = 0
+    for keyed, plain in zip(model.prediction_blocking_rules(), model.prediction_blocking_rules(keyed=False)):
+        assert keyed != plain and "block_" in keyed
+        expected = pairs(plain)
+        assert pairs(keyed) == expected, plain
+        found += len(expected)
+    assert found > records.num_rows  # the rules do find pairs (a few per record)
+
+
+def test_kpis_on_one_connection_follow_undone_imports(con, tmp_path):
+    """The KPI tables are cached per connection and rebuilt when the data changed (hssk.kpi._STATE_SQL): after an
+    undo the same connection gives what a new connection gives."""
+    from hssk import kpi
+    from hssk.ingest.store import undo_last_import
+
+    before = kpi.compute(con)["overall"]
+    undone = []
+    while "hssk" not in undone:
+        batch = undo_last_import(con)
+        undone.append(con.execute("select kind from import_batches where batch_id = ?", [batch]).fetchall()[0][0])
+    after = kpi.compute(con)["overall"]
+    assert before["with_record"] > 0 and after["with_record"] == 0
+    assert after["residents_alive"] > before["residents_alive"]  # the death registrations were undone too
+    with connect(tmp_path / "copy.duckdb") as other:  # the fixture's file: a connection without cached tables
+        assert kpi.compute(other)["overall"] == after

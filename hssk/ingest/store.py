@@ -179,6 +179,12 @@ def _read_files(kind: str, fresh: list[tuple[Path, str]], overrides) -> Iterator
         yield path, None, None, None
 
 
+# Chunks are read and standardised ~100k rows at a time but inserted in batches of at least four of DuckDB's row
+# groups (122,880 rows): a large insert is compressed and written on every core while it runs, where small ones
+# leave partial row groups to be merged at commit (measured: a third less time for the same rows).
+INSERT_ROWS = 4 * 122_880
+
+
 def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], overrides, now,
                   progress: Progress | None) -> list[dict]:
     """Insert every chunk of the batch's files (inside the caller's transaction). The files are read and
@@ -186,10 +192,23 @@ def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], 
     DuckDB's work on the current one; memory holds a chunk or two, never a whole file."""
     digests = dict(fresh)
     entries: dict[int, dict] = {}  # id(sheet) -> its import_files entry (the sheets stay referenced there)
-    for i, (path, sheet, chunk, clean) in enumerate(prefetch(_read_files(kind, fresh, overrides))):
+    pending: list[tuple[pa.Table, pa.Table]] = []  # chunks of the current sheet not inserted yet
+    pending_sheet = None
+
+    def flush():
+        if pending:
+            raw = pa.concat_tables([raw for raw, _ in pending])
+            clean = pa.concat_tables([clean for _, clean in pending], promote_options="default")
+            _insert_chunk(con, kind, batch_id, entries[id(pending_sheet)]["file_id"], pending_sheet, raw, clean)
+            pending.clear()
+
+    for i, (path, sheet, chunk, clean) in enumerate(prefetch(_read_files(kind, fresh, overrides), depth=4)):
+        if sheet is not pending_sheet:
+            flush()
         if sheet is None:  # end of a file
             if not any(entry["_path"] == path for entry in entries.values()):
                 raise HsskError(f"Tệp {path.name} chỉ có dòng tiêu đề, không có dữ liệu.", "no data rows")
+            pending_sheet = None
             continue
         entry = entries.get(id(sheet))
         if entry is None:
@@ -198,10 +217,14 @@ def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], 
             entry = entries[id(sheet)] = {
                 "file_id": file_id, "file_name": path.name, "sheet": sheet.sheet, "rows": 0,
                 "column_map": column_map, "unknown_columns": sheet.unknown_columns, "_path": path, "_sheet": sheet}
-        _insert_chunk(con, kind, batch_id, entry["file_id"], sheet, chunk, clean)
+        pending_sheet = sheet
+        pending.append((chunk, clean))
+        if sum(raw.num_rows for raw, _ in pending) >= INSERT_ROWS:
+            flush()
         entry["rows"] += chunk.num_rows
         if progress:
             progress(min(0.9, 0.9 * (i + 1) / (i + 2)), f"{path.name}: đã đọc {vn_int(entry['rows'])} dòng")
+    flush()
     files = list(entries.values())
     for f in files:
         sheet = f.pop("_sheet")

@@ -42,7 +42,7 @@ where p.run_id = $run_id and p.match_probability >= $upper and not p.names_diffe
         select 1 from decisions_standing as s
         where s.action = 'split' and s.record_key_l in (p.record_key_l, p.record_key_r)
     )
-order by p.match_weight desc, p.record_key_l, p.record_key_r
+order by p.match_weight desc, nl.node, nr.node  -- nodes are numbered in record_key order: ties as by key
 """
 
 # Standing decisions between records of the snapshot. An accept given before a standing split of

@@ -60,9 +60,8 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     work.execute(f"set memory_limit = '{memory_limit()}'")
     if threads:
         work.execute(f"set threads = {int(threads)}")
-    work.register("link_input_arrow", records)
-    work.execute("create table link_input as select * from link_input_arrow")
-    work.unregister("link_input_arrow")
+    # A view over the Arrow table, not a copy: Splink materialises its own input table (with term frequencies).
+    work.register("link_input", records)
     db_api = DuckDBAPI(connection=work)
     sdf = db_api.register("link_input", dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR)

@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from hssk.link import model
 from hssk.queries import load_query
 
 # Columns of link_input that the model compares, for profiling.
@@ -28,8 +29,10 @@ def has_link_tables(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def input_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """One row per record_key of the current snapshot, every kind, as Arrow (for Splink)."""
-    return con.sql(load_query("link_input")).to_arrow_table()
+    """One row per record_key of the current snapshot, every kind, as Arrow (for Splink), with the blocking keys
+    of the model's rules (model.blocking_keys)."""
+    keys = ", ".join(f"{sql} as {name}" for name, sql in model.blocking_keys().items())
+    return con.sql(f"select *, {keys} from ({load_query('link_input')})").to_arrow_table()
 
 
 def profile(records: pa.Table | pd.DataFrame) -> pd.DataFrame:

@@ -20,18 +20,18 @@ required as (
 
 cells as (
     unpivot (
-        select rec_uid, columns(lambda c: list_contains($required_columns, c))::varchar
+        select rec_uid, kpi_filled(columns(lambda c: list_contains($required_columns, c)))
         from kpi_records
     )
     on columns(* exclude (rec_uid))
-    into name column_name value cell
+    into name column_name value is_filled
 ),
 
 required_filled as (
     select cells.rec_uid, count(distinct required.field) as n_required_filled
     from cells
     join required on cells.column_name = required.column_name
-    where trim(cells.cell) <> ''
+    where cells.is_filled
     group by cells.rec_uid
 ),
 

@@ -5,7 +5,7 @@
 -- params: $field_names VARCHAR[] -- one entry per (field, clean column) pair, from data/reference/hssk_admin_fields.csv
 --         $field_columns VARCHAR[] -- the clean column of each entry (a field with several columns is filled when
 --         any of them is)
--- reads:  kpi_records (queries/kpi_base.sql)
+-- reads:  kpi_records, kpi_records_core (queries/kpi_base.sql)
 with
 
 entries as (
@@ -16,39 +16,39 @@ fields as (
     select distinct field from entries
 ),
 
-records as (
-    select rec_uid, report_village as village
-    from kpi_records
-),
-
+-- one boolean per record and clean column (not the cell text: a million records × 15 columns)
 cells as (
     unpivot (
-        select rec_uid, columns(lambda c: list_contains($field_columns, c))::varchar
+        select
+            report_village,
+            row_number() over () as record_no,
+            kpi_filled(columns(lambda c: list_contains($field_columns, c)))
         from kpi_records
     )
-    on columns(* exclude (rec_uid))
-    into name column_name value cell
+    on columns(* exclude (report_village, record_no))
+    into name column_name value is_filled
 ),
 
+-- a field is filled when any of its columns is
 filled as (
-    select distinct entries.field, cells.rec_uid
+    select entries.field, cells.report_village as village, cells.record_no
     from cells
     join entries on cells.column_name = entries.column_name
-    where trim(cells.cell) <> ''
+    where cells.is_filled
+    group by all
 ),
 
 -- counted per village, then spread over the fields (no field × record grid)
 villages as (
-    select village, count(*) as count_records
-    from records
+    select report_village as village, count(*) as count_records
+    from kpi_records_core
     group by village
 ),
 
 filled_counts as (
-    select filled.field, records.village, count(*) as count_filled
+    select field, village, count(*) as count_filled
     from filled
-    join records on filled.rec_uid = records.rec_uid
-    group by filled.field, records.village
+    group by field, village
 ),
 
 grid as (

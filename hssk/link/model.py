@@ -169,6 +169,12 @@ def _within_edits_sql(col: str, edits: int, dialect: str) -> str:
     return f"length({col}_l) = length({col}_r) and hamming({col}_l, {col}_r) <= {edits}"
 
 
+# The input columns the names_differ guard reads: Splink carries them into its predictions (as x_l, x_r), so the
+# guard needs no second join to the input.
+GUARD_COLUMNS = ["given_ascii", "personal_id"]
+RETAINED_COLUMNS = ["source", "role", *GUARD_COLUMNS]
+
+
 def names_differ_sql(dialect: str = "duckdb", threshold: float = 0.9) -> str:
     """Guard: the given names clearly differ and the personal IDs are not the same.
 
@@ -355,7 +361,7 @@ def settings(dialect: str = "duckdb", *, explain: bool = False) -> SettingsCreat
         unique_id_column_name="unique_id",
         comparisons=comparisons(dialect),
         blocking_rules_to_generate_predictions=prediction_blocking_rules(),
-        additional_columns_to_retain=["source", "role"],
+        additional_columns_to_retain=RETAINED_COLUMNS,
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,
         probability_two_random_records_match=1e-4,

@@ -7,6 +7,7 @@ workbench database; the prepared records go in and the scored pairs come out as 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +43,12 @@ class SplinkSession:
         self.work.close()
 
 
-def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None) -> SplinkSession:
-    """Register the prepared records and build a Linker with `settings` (a dict, path or creator)."""
+def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None,
+                 validate: bool = True) -> SplinkSession:
+    """Register the prepared records and build a Linker with `settings` (a dict, path or creator).
+
+    validate=False skips Splink's check of the settings against the input columns (most of a second): for a saved
+    model whose features version matches this code (train.load_settings checks it), so its columns are there."""
     if backend not in BACKENDS:
         raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb hoặc spark.", backend)
     if backend == "spark":
@@ -64,7 +69,7 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     work.register("link_input", records)
     db_api = DuckDBAPI(connection=work)
     sdf = db_api.register("link_input", dataset_display_name="records")
-    linker = Linker(sdf, settings, log_level=logging.ERROR)
+    linker = Linker(sdf, settings, log_level=logging.ERROR, validate_settings=validate)
     return SplinkSession(linker=linker, work=work, n_records=records.num_rows, sdf=sdf)
 
 
@@ -94,7 +99,7 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
         say(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {model_path}")
         return session, meta
     settings_dict = train.load_settings(model_path, explain=explain, only_new=only_new)
-    return open_session(records, settings_dict, backend=backend), train.read_meta(model_path)
+    return open_session(records, settings_dict, backend=backend, validate=False), train.read_meta(model_path)
 
 
 def _data_summary(records: pa.Table) -> dict:
@@ -117,10 +122,10 @@ def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "d
 
 
 def pairs_from_predictions(predictions, *, names_differ: str | None = None) -> pa.Table:
-    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS), joined to the prepared
-    records (`link_input` on either engine). `names_differ` is the guard's SQL in the engine's dialect (DuckDB's by
-    default)."""
-    names_differ = names_differ or model.names_differ_sql("duckdb")
+    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS). `names_differ` is the
+    guard's SQL in the engine's dialect (DuckDB's by default), written over the two records (l.x, r.x): it is read
+    here from the columns Splink retained in the predictions (x_l, x_r, model.GUARD_COLUMNS)."""
+    names_differ = re.sub(r"\b([lr])\.(\w+)", r"p.\2_\1", names_differ or model.names_differ_sql("duckdb"))
     return predictions.query_sql(
         f"""
         select
@@ -132,7 +137,5 @@ def pairs_from_predictions(predictions, *, names_differ: str | None = None) -> p
             p.match_weight,
             {names_differ} as names_differ
         from {{this}} as p
-        join link_input as l on l.unique_id = p.unique_id_l
-        join link_input as r on r.unique_id = p.unique_id_r
         """
     ).as_pyarrow_table().select(PAIR_COLUMNS)

@@ -130,8 +130,9 @@ def blocking_keys() -> dict[str, str]:
     for rule in _PREDICTION_RULES:
         for columns in _sides(rule):
             filled = " and ".join(f"{c} is not null" for c in columns)
-            # varchar: equal values of different integer types must hash alike; >> 1 fits Spark's signed bigint
-            hashed = "hash(" + ", ".join(f"{c}::varchar" for c in columns) + ")"
+            # Both sides of a rule have the same types (link_input's *_only columns are typed like the others; the
+            # pair test in tests/test_link_pipeline.py would see a difference); >> 1 fits Spark's signed bigint.
+            hashed = "hash(" + ", ".join(columns) + ")"
             keys[_key_name(columns)] = f"case when {filled} then ({hashed} >> 1)::bigint end"
     return keys
 

@@ -103,12 +103,11 @@ def _eligible(rule: str) -> str:
 
 
 # --- Blocking keys
-# A rule over several columns costs Splink a join on all of them and, for every pair a later rule
+# A rule over text columns costs Splink a join on all of them and, for every pair a later rule
 # finds, a re-check of the earlier rules to skip pairs already found: at a million records that
-# was 39 s of a 61 s prediction. So each side of such a rule gets one 64-bit key column, the hash
+# was 39 s of a 61 s prediction. So each side of every rule gets one 64-bit key column, the hash
 # of its columns (NULL when one is NULL, as the equality would then be), computed once when the
-# input is prepared, and the rule joins on it (a single ID column too: 64-bit keys are cheaper to
-# carry and compare than text). A hash collision only adds a pair to be scored;
+# input is prepared, and the rule joins on it. A hash collision only adds a pair to be scored:
 # the comparisons, not the blocking, decide the score.
 
 

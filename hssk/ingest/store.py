@@ -1,8 +1,8 @@
 """One import = one batch = one transaction.
 
-The files of a batch are read, standardised and inserted chunk by chunk inside one transaction, so memory holds
-one chunk at a time; a file that fails anywhere rolls the transaction back and leaves the database exactly as it
-was.
+The files of a batch are read and standardised chunk by chunk and inserted in batches of chunks inside one
+transaction, so memory holds a few chunks, never a whole file; a file that fails anywhere rolls the transaction back
+and leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -187,9 +187,9 @@ INSERT_ROWS = 4 * 122_880
 
 def _insert_files(con, kind: str, batch_id: int, fresh: list[tuple[Path, str]], overrides, now,
                   progress: Progress | None) -> list[dict]:
-    """Insert every chunk of the batch's files (inside the caller's transaction). The files are read and
-    standardised one chunk ahead in a background thread (`prefetch`), so reading the next file overlaps
-    DuckDB's work on the current one; memory holds a chunk or two, never a whole file."""
+    """Insert every chunk of the batch's files (inside the caller's transaction), INSERT_ROWS or a sheet's end at a
+    time. The files are read and standardised a few chunks ahead in a background thread (`prefetch`), so reading
+    overlaps DuckDB's work; memory holds those chunks and one insert batch, never a whole file."""
     digests = dict(fresh)
     entries: dict[int, dict] = {}  # id(sheet) -> its import_files entry (the sheets stay referenced there)
     pending: list[tuple[pa.Table, pa.Table]] = []  # chunks of the current sheet not inserted yet

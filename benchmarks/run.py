@@ -29,7 +29,7 @@ from hssk.demo import generate  # noqa: E402
 from hssk.ingest.store import import_files  # noqa: E402
 from hssk.kpi import compute  # noqa: E402
 from hssk.link import evaluate, run_linkage  # noqa: E402
-from hssk.link import prepare, train  # noqa: E402
+from hssk.link import predict, prepare, train  # noqa: E402
 from hssk.link.run import linkage_config  # noqa: E402
 
 KIND_ORDER = ("population", "hssk", "deaths", "insurance", "care")
@@ -81,11 +81,12 @@ def stage(name: str, counted: bool = True):
 
 
 def plain_splink_baseline(con, model_path: Path, lower: float, upper: float) -> float:
-    """Plain Splink on the same prepared table with the same saved model: predict + cluster, nothing else."""
+    """Plain Splink on the same prepared table with the same saved model: predict + cluster, nothing else.
+    The table is the one the project hands to Splink (integer ids, predict.scoring_input)."""
     import duckdb
     from splink import DuckDBAPI, Linker
 
-    records = prepare.input_table(con)
+    records, _ = predict.scoring_input(prepare.input_table(con))
     settings = train.load_settings(model_path)
     started = time.perf_counter()
     work = duckdb.connect(":memory:")

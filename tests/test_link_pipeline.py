@@ -293,6 +293,31 @@ def test_blocking_keys_find_exactly_the_pairs_of_the_column_rules(con):
     assert found > records.num_rows  # the rules do find pairs (a few per record)
 
 
+def test_scoring_row_positions_gives_the_pairs_of_scoring_record_keys(con):
+    """Runs score row positions, not record keys (predict.scoring_input): mapped back, the pairs, their
+    orientation (smaller key left), kinds, scores and guard are those Splink gives on the record keys."""
+    from hssk.link import predict, prepare
+
+    records = prepare.input_table(con)
+    settings = train.load_settings(linkage_config()["model_path"])
+    found = {}
+    for positional in (False, True):
+        session = open_session(records, settings, threads=1, positional_ids=positional)
+        try:
+            assert (session.keys is not None) == positional
+            pairs = predict.predict_pairs(session, 0.5)
+        finally:
+            session.close()
+        assert pairs.column_names == predict.PAIR_COLUMNS
+        rows = pairs.to_pylist()
+        assert all(row["record_key_l"] < row["record_key_r"] for row in rows)
+        found[positional] = {(r["record_key_l"], r["record_key_r"]): (r["kind_l"], r["kind_r"],
+                                                                      round(r["match_weight"], 9), r["names_differ"])
+                             for r in rows}
+    assert len(found[True]) > records.num_rows / 2
+    assert found[True] == found[False]
+
+
 def test_kpis_on_one_connection_follow_undone_imports(con, tmp_path):
     """The KPI tables are cached per connection and rebuilt when the data changed (hssk.kpi._STATE_SQL): after an
     undo the same connection gives what a new connection gives."""

@@ -10,6 +10,7 @@ hssk.normalize on every cell — which tests/test_columns.py checks on the demo 
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Callable, Sequence
 
@@ -73,6 +74,33 @@ def _empty_to_null(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
 
 
+# Share of distinct values below which a cell-wise column function runs on the distinct values only: an export
+# repeats names, dates, addresses and free text (a fifth to two fifths of the names of a chunk are distinct, a
+# hundredth of the addresses), and one pass of hashing is cheaper than the regular expressions and word lists.
+REPEATED_SHARE = 0.5
+
+
+def per_distinct(transform: Callable) -> Callable:
+    """Decorate a cell-wise column function (column, *args) -> array, or a tuple, list or dict of arrays: when
+    the column's values repeat, it runs once on the distinct values and the results are spread back with `take`."""
+
+    @functools.wraps(transform)
+    def run(column, *args):
+        column = _combined(column)
+        encoded = pc.dictionary_encode(column)
+        if len(encoded.dictionary) > REPEATED_SHARE * len(column):
+            return transform(column, *args)
+        result = transform(encoded.dictionary, *args)
+        spread = lambda array: array.take(encoded.indices)  # noqa: E731 (null index → null cell)
+        if isinstance(result, dict):
+            return {name: spread(array) for name, array in result.items()}
+        if isinstance(result, (list, tuple)):
+            return type(result)(spread(array) for array in result)
+        return spread(result)
+
+    return run
+
+
 def map_unique(column: pa.Array | pa.ChunkedArray, fn: Callable, types: Sequence[pa.DataType]) -> list[pa.Array]:
     """Apply fn (value -> tuple of len(types)) once per distinct non-null value; return one array per output.
     For columns whose distinct values are few (codes, dates, villages) or for the rare cells of a fast path."""
@@ -116,10 +144,12 @@ def _matches(column: pa.Array, pattern: str) -> pa.Array:
 
 
 # ------------------------------------------------------------------------------------------------ text
+@functools.lru_cache(maxsize=1 << 17)  # across chunks and files: legacy-encoded names and addresses repeat
 def _fix_and_detect(value: str):
     return fix_text(value), detect_legacy(value)
 
 
+@per_distinct
 def fix_text_column(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """(fix_text, detect_legacy) of every cell. ASCII text and text holding a Unicode-only Vietnamese letter only
     need whitespace collapsed and NFC; the rest (which might be TCVN3/VNI) goes through the Python repair."""
@@ -185,6 +215,7 @@ def _name_parts(lists: pa.ListArray) -> tuple[pa.Array, pa.Array, pa.Array]:
     return family, _joined(middle), given
 
 
+@per_distinct
 def name_columns(column: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
     """Full name in title case, its tone-insensitive and accent-free keys, and its parts with their keys —
     what hssk.normalize's title_case, tone_key, ascii_key and split_name give, per cell."""
@@ -202,6 +233,7 @@ def name_columns(column: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
     }
 
 
+@per_distinct
 def title_case_column(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     fixed, _ = fix_text_column(column)
     return _joined(map_words(fixed, lambda w: (title_words(w),), 1)[0])
@@ -219,6 +251,7 @@ _ISO_RE = r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$"
 DATE_TYPES = [pa.date32(), pa.int32(), pa.int32(), pa.int32(), S, S]
 
 
+@per_distinct
 def date_columns(column: pa.Array | pa.ChunkedArray, fn: Callable) -> list[pa.Array]:
     """parse_date per cell as (date, year, month, day, precision, text). The two shapes nearly every export uses,
     dd/mm/yyyy and yyyy-mm-dd, are parsed here (an impossible date such as 31/02 gives NULLs, as parse_date does);

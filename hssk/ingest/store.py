@@ -107,6 +107,9 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         return ImportResult(kind, None, [], skipped, 0)
 
     now = dt.datetime.now().replace(microsecond=0)
+    # Rows carry their file and row number, so their physical order does not matter: without it DuckDB writes an
+    # insert on every core without re-ordering (a quarter less time for `clean`).
+    con.execute("set preserve_insertion_order = false")
     con.execute("begin transaction")
     try:
         batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
@@ -121,6 +124,8 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        con.execute("reset preserve_insertion_order")
     result = ImportResult(kind, batch_id, files, skipped, n_rows, n_findings)
     if progress:
         progress(1.0, result.message)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
 from hssk.db import memory_limit
@@ -33,6 +34,7 @@ class SplinkSession:
     work: duckdb.DuckDBPyConnection
     n_records: int
     sdf: object = None  # the registered input (a SplinkDataFrame)
+    keys: pa.Array | None = None  # record keys by position, when Splink's unique_id is the position (scoring_input)
 
     def use_settings(self, settings) -> Linker:
         """Replace the linker by one with `settings` (e.g. the trained model as saved)."""
@@ -43,12 +45,25 @@ class SplinkSession:
         self.work.close()
 
 
+def scoring_input(records: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """The records as Splink scores them, and their record keys: unique_id becomes the row's position (int64).
+
+    Splink joins, compares and orders unique_id for every candidate pair; integers instead of record_key text make
+    blocking and scoring a quarter faster (measured at 1M residents: 42 → 30 s). pairs_from_predictions maps the
+    positions back to the keys."""
+    keys = records.column("unique_id").combine_chunks()
+    position = pa.array(range(records.num_rows), pa.int64())
+    return records.set_column(records.schema.get_field_index("unique_id"), "unique_id", position), keys
+
+
 def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None,
-                 validate: bool = True) -> SplinkSession:
+                 validate: bool = True, positional_ids: bool = False) -> SplinkSession:
     """Register the prepared records and build a Linker with `settings` (a dict, path or creator).
 
     validate=False skips Splink's check of the settings against the input columns (most of a second): for a saved
-    model whose features version matches this code (train.load_settings checks it), so its columns are there."""
+    model whose features version matches this code (train.load_settings checks it), so its columns are there.
+    positional_ids=True scores row positions instead of record keys (scoring_input): faster, for runs whose pairs
+    go through predict_pairs; the default keeps record keys readable in Splink's own charts and tables."""
     if backend not in BACKENDS:
         raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb hoặc spark.", backend)
     if backend == "spark":
@@ -65,12 +80,15 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     work.execute(f"set memory_limit = '{memory_limit()}'")
     if threads:
         work.execute(f"set threads = {int(threads)}")
+    keys = None
+    if positional_ids:
+        records, keys = scoring_input(records)
     # A view over the Arrow table, not a copy: Splink materialises its own input table (with term frequencies).
     work.register("link_input", records)
     db_api = DuckDBAPI(connection=work)
     sdf = db_api.register("link_input", dataset_display_name="records")
     linker = Linker(sdf, settings, log_level=logging.ERROR, validate_settings=validate)
-    return SplinkSession(linker=linker, work=work, n_records=records.num_rows, sdf=sdf)
+    return SplinkSession(linker=linker, work=work, n_records=records.num_rows, sdf=sdf, keys=keys)
 
 
 def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = False, seed: int = train.DEFAULT_SEED,
@@ -87,7 +105,7 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
         raise HsskError("Mô hình được huấn luyện trên DuckDB; hãy chạy `link --retrain` trước rồi mới dùng Spark.",
                         "training runs on DuckDB only")
     if retrain or not model_path.exists():
-        session = open_session(records, model.settings(explain=explain), backend=backend)
+        session = open_session(records, model.settings(explain=explain), backend=backend, positional_ids=True)
         # One thread while training: parallel sums add up in a varying order, and the model file
         # should be bit-for-bit the same for the same data and seed.
         session.work.execute("set threads = 1")
@@ -99,7 +117,8 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
         say(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {model_path}")
         return session, meta
     settings_dict = train.load_settings(model_path, explain=explain, only_new=only_new)
-    return open_session(records, settings_dict, backend=backend, validate=False), train.read_meta(model_path)
+    session = open_session(records, settings_dict, backend=backend, validate=False, positional_ids=True)
+    return session, train.read_meta(model_path)
 
 
 def _data_summary(records: pa.Table) -> dict:
@@ -116,26 +135,35 @@ def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "d
 
         return predict_pairs_spark(session, threshold)
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    pairs = pairs_from_predictions(predictions, names_differ=model.names_differ_sql(dialect))
+    pairs = pairs_from_predictions(predictions, names_differ=model.names_differ_sql(dialect), keys=session.keys)
     predictions.drop_table_from_database_and_remove_from_cache()
     return pairs
 
 
-def pairs_from_predictions(predictions, *, names_differ: str | None = None) -> pa.Table:
-    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS). `names_differ` is the
-    guard's SQL in the engine's dialect (DuckDB's by default), written over the two records (l.x, r.x): it is read
-    here from the columns Splink retained in the predictions (x_l, x_r, model.GUARD_COLUMNS)."""
+def pairs_from_predictions(predictions, *, names_differ: str | None = None, keys: pa.Array | None = None) -> pa.Table:
+    """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS), each pair with its
+    smaller record key on the left. `names_differ` is the guard's SQL in the engine's dialect (DuckDB's by
+    default), written over the two records (l.x, r.x): it is read here from the columns Splink retained in the
+    predictions (x_l, x_r, model.GUARD_COLUMNS). `keys`: the record keys by position when Splink scored positions
+    (scoring_input)."""
     names_differ = re.sub(r"\b([lr])\.(\w+)", r"p.\2_\1", names_differ or model.names_differ_sql("duckdb"))
-    return predictions.query_sql(
+    scored = predictions.query_sql(
         f"""
-        select
-            least(p.unique_id_l, p.unique_id_r) as record_key_l,
-            greatest(p.unique_id_l, p.unique_id_r) as record_key_r,
-            case when p.unique_id_l < p.unique_id_r then p.source_l else p.source_r end as kind_l,
-            case when p.unique_id_l < p.unique_id_r then p.source_r else p.source_l end as kind_r,
-            p.match_probability,
-            p.match_weight,
+        select p.unique_id_l, p.unique_id_r, p.source_l, p.source_r, p.match_probability, p.match_weight,
             {names_differ} as names_differ
         from {{this}} as p
         """
-    ).as_pyarrow_table().select(PAIR_COLUMNS)
+    ).as_pyarrow_table()
+    left, right = scored.column("unique_id_l"), scored.column("unique_id_r")
+    if keys is not None:
+        left, right = keys.take(left), keys.take(right)
+    swap = pc.less(right, left)
+    return pa.table({
+        "record_key_l": pc.if_else(swap, right, left),
+        "record_key_r": pc.if_else(swap, left, right),
+        "kind_l": pc.if_else(swap, scored.column("source_r"), scored.column("source_l")),
+        "kind_r": pc.if_else(swap, scored.column("source_l"), scored.column("source_r")),
+        "match_probability": scored.column("match_probability"),
+        "match_weight": scored.column("match_weight"),
+        "names_differ": scored.column("names_differ"),
+    })

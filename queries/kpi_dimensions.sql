@@ -18,21 +18,36 @@ required as (
     select unnest($required_names) as field, unnest($required_columns) as column_name
 ),
 
-cells as (
-    unpivot (
-        select rec_uid, kpi_filled(columns(lambda c: list_contains($required_columns, c)))
-        from kpi_records
-    )
-    on columns(* exclude (rec_uid))
+-- which required columns each record fills, and the records grouped by that pattern (a few hundred patterns)
+record_cells as (
+    select rec_uid, kpi_filled(columns(lambda c: list_contains($required_columns, c)))
+    from kpi_records
+),
+
+patterns as (
+    select *, row_number() over () as pattern_no
+    from (select distinct * exclude (rec_uid) from record_cells)
+),
+
+pattern_cells as (
+    unpivot patterns
+    on columns(* exclude (pattern_no))
     into name column_name value is_filled
 ),
 
+pattern_required as (
+    select pattern_cells.pattern_no, count(distinct required.field) as n_required_filled
+    from pattern_cells
+    join required on pattern_cells.column_name = required.column_name
+    where pattern_cells.is_filled
+    group by pattern_cells.pattern_no
+),
+
 required_filled as (
-    select cells.rec_uid, count(distinct required.field) as n_required_filled
-    from cells
-    join required on cells.column_name = required.column_name
-    where cells.is_filled
-    group by cells.rec_uid
+    select record_cells.rec_uid, pattern_required.n_required_filled
+    from record_cells
+    natural join patterns  -- on every column of the pattern
+    join pattern_required on patterns.pattern_no = pattern_required.pattern_no
 ),
 
 unclean as (

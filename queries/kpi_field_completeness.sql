@@ -16,26 +16,27 @@ fields as (
     select distinct field from entries
 ),
 
--- one boolean per record and clean column (not the cell text: a million records × 15 columns)
+-- records grouped by which of the columns they fill: a few thousand (village, pattern) rows, not a million records
+patterns as (
+    select report_village, kpi_filled(columns(lambda c: list_contains($field_columns, c))), count(*) as n_records
+    from kpi_records
+    group by all
+),
+
+-- one row per pattern and clean column
 cells as (
-    unpivot (
-        select
-            report_village,
-            row_number() over () as record_no,
-            kpi_filled(columns(lambda c: list_contains($field_columns, c)))
-        from kpi_records
-    )
-    on columns(* exclude (report_village, record_no))
+    unpivot (select *, row_number() over () as pattern_no from patterns)
+    on columns(* exclude (report_village, pattern_no, n_records))
     into name column_name value is_filled
 ),
 
 -- a field is filled when any of its columns is
 filled as (
-    select entries.field, cells.report_village as village, cells.record_no
+    select entries.field, cells.report_village as village, cells.pattern_no, any_value(cells.n_records) as n_records
     from cells
     join entries on cells.column_name = entries.column_name
     where cells.is_filled
-    group by all
+    group by entries.field, cells.report_village, cells.pattern_no
 ),
 
 -- counted per village, then spread over the fields (no field × record grid)
@@ -46,7 +47,7 @@ villages as (
 ),
 
 filled_counts as (
-    select field, village, count(*) as count_filled
+    select field, village, sum(n_records) as count_filled
     from filled
     group by field, village
 ),

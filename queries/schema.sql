@@ -83,7 +83,8 @@ create table if not exists findings (
     detail varchar
 );
 
-create view if not exists current_clean as
+-- (replaced on every open, so a database made by an older version gets the current definition)
+create or replace view current_clean as
 with latest as (
     select kind, max(batch_id) as batch_id
     from import_batches
@@ -96,7 +97,8 @@ snapshots as (
 events as (
     select * from clean
     where kind in ('deaths', 'care')
-    qualify row_number() over (partition by record_key order by batch_id, row_number) = 1
+    -- kind is part of every event key, and naming it lets a query's filter on kind skip this window
+    qualify row_number() over (partition by kind, record_key order by batch_id, row_number) = 1
 )
 select * from snapshots
 union all by name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -37,4 +38,14 @@ def memory_limit() -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(load_query("schema"))
+    """Apply queries/schema.sql when the database was made by another version of it (tables and columns are added
+    when missing, never dropped; views are replaced). An up-to-date database is not written to on open."""
+    schema = load_query("schema")
+    digest = hashlib.sha256(schema.encode("utf-8")).hexdigest()
+    try:
+        applied = con.execute("select sha256 from schema_applied").fetchall()
+    except duckdb.CatalogException:
+        applied = []
+    if applied != [(digest,)]:
+        con.execute(schema)
+        con.execute("create or replace table schema_applied as select ? as sha256", [digest])

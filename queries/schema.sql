@@ -83,7 +83,7 @@ create table if not exists findings (
     detail varchar
 );
 
--- (replaced on every open, so a database made by an older version gets the current definition)
+-- (replaced whenever this file changes: hssk.db.ensure_schema)
 create or replace view current_clean as
 with latest as (
     select kind, max(batch_id) as batch_id

@@ -49,3 +49,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if applied != [(digest,)]:
         con.execute(schema)
         con.execute("create or replace table schema_applied as select ? as sha256", [digest])
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, params=None) -> None:
+    """Replace every row of `table` by the rows of `select_sql`, inside the caller's transaction.
+
+    The table is re-created empty from its own definition (columns, constraints, defaults) before the insert: DuckDB
+    then writes the new rows straight to storage, where deleting millions of rows and inserting as many costs twice
+    the time (the deleted rows are cleaned up at the next checkpoint). Views over the table keep working."""
+    ddl = con.execute("select sql from duckdb_tables() where schema_name = 'main' and table_name = ?",
+                      [table]).fetchall()[0][0]
+    con.execute(ddl.replace("CREATE TABLE", "CREATE OR REPLACE TABLE", 1))
+    con.execute(f"insert into {table} {select_sql}", params)

@@ -293,29 +293,48 @@ def test_blocking_keys_find_exactly_the_pairs_of_the_column_rules(con):
     assert found > records.num_rows  # the rules do find pairs (a few per record)
 
 
-def test_scoring_row_positions_gives_the_pairs_of_scoring_record_keys(con):
-    """Runs score row positions, not record keys (predict.scoring_input): mapped back, the pairs, their
-    orientation (smaller key left), kinds, scores and guard are those Splink gives on the record keys."""
+def test_scoring_integer_ids_gives_the_pairs_of_scoring_record_keys(con):
+    """Runs score integer ids (key ranks), not record keys (predict.scoring_input): mapped back, the pairs, their
+    orientation (smaller key left), kinds, scores and guard are those Splink gives on the record keys, and each
+    pair's nodes are its records' ranks."""
     from hssk.link import predict, prepare
 
     records = prepare.input_table(con)
+    rank = dict(zip(records.column("unique_id").to_pylist(), records.column("key_rank").to_pylist()))
+    assert sorted(rank.values()) == list(range(records.num_rows))
+    assert sorted(rank, key=rank.get) == sorted(rank)
     settings = train.load_settings(linkage_config()["model_path"])
     found = {}
-    for positional in (False, True):
-        session = open_session(records, settings, threads=1, positional_ids=positional)
+    for integer_ids in (False, True):
+        session = open_session(records, settings, threads=1, positional_ids=integer_ids)
         try:
-            assert (session.keys is not None) == positional
+            assert (session.keys is not None) == integer_ids
             pairs = predict.predict_pairs(session, 0.5)
         finally:
             session.close()
-        assert pairs.column_names == predict.PAIR_COLUMNS
+        assert pairs.column_names[:len(predict.PAIR_COLUMNS)] == predict.PAIR_COLUMNS
         rows = pairs.to_pylist()
         assert all(row["record_key_l"] < row["record_key_r"] for row in rows)
-        found[positional] = {(r["record_key_l"], r["record_key_r"]): (r["kind_l"], r["kind_r"],
-                                                                      round(r["match_weight"], 9), r["names_differ"])
-                             for r in rows}
+        if integer_ids:
+            assert all((row["node_l"], row["node_r"]) == (rank[row["record_key_l"]], rank[row["record_key_r"]])
+                       for row in rows)
+        found[integer_ids] = {(r["record_key_l"], r["record_key_r"]): (r["kind_l"], r["kind_r"],
+                                                                       round(r["match_weight"], 9), r["names_differ"])
+                              for r in rows}
     assert len(found[True]) > records.num_rows / 2
     assert found[True] == found[False]
+
+
+def test_persons_from_the_runs_pairs_equal_persons_from_the_stored_pairs(con):
+    """A run clusters the pairs it holds in memory (their nodes from Splink's ids); a reviewer's refresh reads them
+    back from link_predictions: both give every record the same person, and the refresh changes nothing."""
+    from hssk.link.run import refresh_persons
+
+    before = mapping(con)
+    n_events = con.execute("select count(*) from person_events").fetchall()[0][0]
+    refresh_persons(con)
+    assert mapping(con) == before
+    assert con.execute("select count(*) from person_events").fetchall()[0][0] == n_events
 
 
 def test_kpis_on_one_connection_follow_undone_imports(con, tmp_path):

@@ -17,13 +17,16 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from hssk.db import replace_rows
 from hssk.link import cluster as clustering
 from hssk.queries import load_query
 
+# Records are numbered in record_key order (ties among equal weights are then broken as by key, on any machine):
+# prepare.input_table has done it (key_rank); a re-read of link_input numbers them here.
 _NODES_SQL = """
 create or replace temp table _link_nodes as
 select
-    (row_number() over (order by unique_id) - 1)::integer as node,
+    {node}::integer as node,
     unique_id as record_key,
     source as kind,
     record_id,
@@ -32,18 +35,25 @@ select
 from ({link_input})
 """
 
+# Pairs above the upper threshold, strongest first: from link_predictions (joined to the nodes by key), or from
+# the run's pairs when they carry the nodes (predict.pairs_from_predictions' node_l, node_r).
 _EDGES_SQL = """
-select nl.node as a, nr.node as b, p.match_weight as weight
-from link_predictions as p
-join _link_nodes as nl on nl.record_key = p.record_key_l
-join _link_nodes as nr on nr.record_key = p.record_key_r
-where p.run_id = $run_id and p.match_probability >= $upper and not p.names_differ
+select p.node_l as a, p.node_r as b, p.match_weight as weight
+from {pairs} as p
+where p.match_probability >= $upper and not p.names_differ
     and not exists (
         select 1 from decisions_standing as s
         where s.action = 'split' and s.record_key_l in (p.record_key_l, p.record_key_r)
     )
-order by p.match_weight desc, nl.node, nr.node  -- nodes are numbered in record_key order: ties as by key
+order by p.match_weight desc, a, b
 """
+_STORED_PAIRS = """(
+    select p.*, nl.node as node_l, nr.node as node_r
+    from link_predictions as p
+    join _link_nodes as nl on nl.record_key = p.record_key_l
+    join _link_nodes as nr on nr.record_key = p.record_key_r
+    where p.run_id = {run_id}
+)"""
 
 # Standing decisions between records of the snapshot. An accept given before a standing split of
 # one of its records no longer holds: the split took that record out.
@@ -95,24 +105,34 @@ def _generated_id(seed_key: str, attempt: int) -> str:
     return "G" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10].upper()
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float, records: pa.Table | None = None) -> dict:
+def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float, records: pa.Table | None = None,
+            pairs: pa.Table | None = None) -> dict:
     """Recompute person_records from link_predictions of `run_id` and the standing decisions.
 
-    `records` is the prepared linkage input when the caller already has it (else it is re-read).
+    `records` is the prepared linkage input when the caller already has it (else it is re-read), and `pairs` the
+    run's pairs with their nodes (else they are read back from link_predictions).
     Writes persons, person_records and person_events in one transaction; returns counts.
     """
     if records is None:
-        con.execute(_NODES_SQL.format(link_input=load_query("link_input")))
+        con.execute(_NODES_SQL.format(node="row_number() over (order by unique_id) - 1",
+                                      link_input=load_query("link_input")))
     else:
         con.register("_link_input_arrow", records)
         try:
-            con.execute(_NODES_SQL.format(link_input="select * from _link_input_arrow"))
+            con.execute(_NODES_SQL.format(node="key_rank", link_input="select * from _link_input_arrow"))
         finally:
             con.unregister("_link_input_arrow")
     roles = con.execute(
         "select case role when 'H' then 0 when 'P' then 1 else 2 end::tinyint as code from _link_nodes order by node"
     ).fetchnumpy()["code"]
-    edges = con.execute(_EDGES_SQL, {"run_id": run_id, "upper": upper}).fetchnumpy()
+    if pairs is not None:
+        con.register("_link_pairs_arrow", pairs)
+    try:
+        source = "_link_pairs_arrow" if pairs is not None else _STORED_PAIRS.format(run_id=int(run_id))
+        edges = con.execute(_EDGES_SQL.format(pairs=source), {"upper": upper}).fetchnumpy()
+    finally:
+        if pairs is not None:
+            con.unregister("_link_pairs_arrow")
     accepts = con.execute(_DECISIONS_SQL, {"action": "accept"}).fetchall()
     rejects = con.execute(_DECISIONS_SQL, {"action": "reject"}).fetchall()
 
@@ -258,11 +278,8 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
         where o.person_id <> n.person_id
         order by n.record_key""", {"run_id": run_id})
 
-    con.execute("delete from person_records")
-    con.execute("""
-        insert into person_records (record_key, kind, record_id, person_id, run_id)
-        select record_key, kind, record_id, person_id, $run_id from _link_new""",
-                {"run_id": run_id})
+    replace_rows(con, "person_records", "(record_key, kind, record_id, person_id, run_id) "
+                 "select record_key, kind, record_id, person_id, $run_id from _link_new", {"run_id": run_id})
     counts = con.execute("""
         select
             count(*) as n_records,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
 from hssk.db import memory_limit
@@ -34,7 +34,7 @@ class SplinkSession:
     work: duckdb.DuckDBPyConnection
     n_records: int
     sdf: object = None  # the registered input (a SplinkDataFrame)
-    keys: pa.Array | None = None  # record keys by position, when Splink's unique_id is the position (scoring_input)
+    keys: pa.Array | None = None  # record keys by id, when Splink's unique_id is key_rank (scoring_input)
 
     def use_settings(self, settings) -> Linker:
         """Replace the linker by one with `settings` (e.g. the trained model as saved)."""
@@ -46,14 +46,17 @@ class SplinkSession:
 
 
 def scoring_input(records: pa.Table) -> tuple[pa.Table, pa.Array]:
-    """The records as Splink scores them, and their record keys: unique_id becomes the row's position (int64).
+    """The records as Splink scores them, and the record keys by id: unique_id becomes key_rank (the record's
+    place in record_key order, prepare.input_table), an int64 in the same order as the keys.
 
     Splink joins, compares and orders unique_id for every candidate pair; integers instead of record_key text make
     blocking and scoring a quarter faster (measured at 1M residents: 42 → 30 s). pairs_from_predictions maps the
-    positions back to the keys."""
-    keys = records.column("unique_id").combine_chunks()
-    position = pa.array(range(records.num_rows), pa.int64())
-    return records.set_column(records.schema.get_field_index("unique_id"), "unique_id", position), keys
+    ids back to the keys."""
+    rank = records.column("key_rank").combine_chunks()
+    by_rank = np.empty(len(rank), np.int64)
+    by_rank[rank.to_numpy()] = np.arange(len(rank))
+    keys = records.column("unique_id").combine_chunks().take(pa.array(by_rank))
+    return records.set_column(records.schema.get_field_index("unique_id"), "unique_id", rank), keys
 
 
 def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None,
@@ -62,8 +65,8 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
 
     validate=False skips Splink's check of the settings against the input columns (most of a second): for a saved
     model whose features version matches this code (train.load_settings checks it), so its columns are there.
-    positional_ids=True scores row positions instead of record keys (scoring_input): faster, for runs whose pairs
-    go through predict_pairs; the default keeps record keys readable in Splink's own charts and tables."""
+    positional_ids=True scores integer ids instead of record keys (scoring_input): faster, for runs whose pairs go
+    through predict_pairs; the default keeps record keys readable in Splink's own charts and tables."""
     if backend not in BACKENDS:
         raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb hoặc spark.", backend)
     if backend == "spark":
@@ -144,26 +147,27 @@ def pairs_from_predictions(predictions, *, names_differ: str | None = None, keys
     """Splink's predictions (a SplinkDataFrame) as rows for link_predictions (PAIR_COLUMNS), each pair with its
     smaller record key on the left. `names_differ` is the guard's SQL in the engine's dialect (DuckDB's by
     default), written over the two records (l.x, r.x): it is read here from the columns Splink retained in the
-    predictions (x_l, x_r, model.GUARD_COLUMNS). `keys`: the record keys by position when Splink scored positions
-    (scoring_input)."""
+    predictions (x_l, x_r, model.GUARD_COLUMNS).
+
+    `keys`: the record keys by id when Splink scored integer ids (scoring_input); the pairs then also carry the
+    ids as node_l and node_r (hssk.link.persons numbers records the same way)."""
     names_differ = re.sub(r"\b([lr])\.(\w+)", r"p.\2_\1", names_differ or model.names_differ_sql("duckdb"))
     scored = predictions.query_sql(
         f"""
-        select p.unique_id_l, p.unique_id_r, p.source_l, p.source_r, p.match_probability, p.match_weight,
+        select
+            least(p.unique_id_l, p.unique_id_r) as id_l,
+            greatest(p.unique_id_l, p.unique_id_r) as id_r,
+            case when p.unique_id_l < p.unique_id_r then p.source_l else p.source_r end as kind_l,
+            case when p.unique_id_l < p.unique_id_r then p.source_r else p.source_l end as kind_r,
+            p.match_probability,
+            p.match_weight,
             {names_differ} as names_differ
         from {{this}} as p
         """
     ).as_pyarrow_table()
-    left, right = scored.column("unique_id_l"), scored.column("unique_id_r")
-    if keys is not None:
-        left, right = keys.take(left), keys.take(right)
-    swap = pc.less(right, left)
-    return pa.table({
-        "record_key_l": pc.if_else(swap, right, left),
-        "record_key_r": pc.if_else(swap, left, right),
-        "kind_l": pc.if_else(swap, scored.column("source_r"), scored.column("source_l")),
-        "kind_r": pc.if_else(swap, scored.column("source_l"), scored.column("source_r")),
-        "match_probability": scored.column("match_probability"),
-        "match_weight": scored.column("match_weight"),
-        "names_differ": scored.column("names_differ"),
-    })
+    if keys is None:  # Splink scored the record keys themselves
+        return scored.rename_columns(PAIR_COLUMNS)
+    ids = [scored.column("id_l").combine_chunks(), scored.column("id_r").combine_chunks()]
+    return pa.table({"record_key_l": keys.take(ids[0]), "record_key_r": keys.take(ids[1]),
+                     **{name: scored.column(name) for name in PAIR_COLUMNS[2:]},
+                     "node_l": ids[0], "node_r": ids[1]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hssk.link import model
 from hssk.queries import load_query
@@ -30,9 +31,13 @@ def has_link_tables(con: duckdb.DuckDBPyConnection) -> bool:
 
 def input_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """One row per record_key of the current snapshot, every kind, as Arrow (for Splink), with the blocking keys
-    of the model's rules (model.blocking_keys)."""
+    of the model's rules (model.blocking_keys) and `key_rank`: the record's place in record_key order (0 … n−1),
+    Splink's integer id for it (predict.scoring_input) and its node number in hssk.link.persons. (Ranked here, not
+    sorted: sorting the wide rows costs four times as much.)"""
     keys = ", ".join(f"{sql} as {name}" for name, sql in model.blocking_keys().items())
-    return con.sql(f"select *, {keys} from ({load_query('link_input')})").to_arrow_table()
+    records = con.sql(f"select *, {keys} from ({load_query('link_input')})").to_arrow_table()
+    rank = pc.rank(records.column("unique_id"), sort_keys="ascending", tiebreaker="first")  # keys are unique
+    return records.append_column("key_rank", pc.subtract(rank, 1).cast(pa.int64()))
 
 
 def profile(records: pa.Table | pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hssk.config import ROOT, load_config
+from hssk.db import replace_rows
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
 from hssk.link import persons, predict, prepare, train
@@ -169,7 +170,8 @@ def run_linkage(
             say(0.45, f"Tính điểm các cặp có hồ sơ mới hoặc đã thay đổi ({vn_int(n_new)} hồ sơ)")
             new_pairs = predict.predict_pairs(session, settings["lower"]) if n_new else None
             kept = _kept_pairs(con, records, is_new)
-            pairs = kept if new_pairs is None else pa.concat_tables([kept, new_pairs.cast(kept.schema)])
+            pairs = kept if new_pairs is None else pa.concat_tables(
+                [kept, new_pairs.select(predict.PAIR_COLUMNS).cast(kept.schema)])
         timings["predict"] = time.perf_counter() - t
     finally:
         session.close()
@@ -182,7 +184,9 @@ def run_linkage(
 
     t = time.perf_counter()
     say(0.85, "Gom nhóm thành người và giữ nguyên mã người")
-    counts = persons.rebuild(con, run_id, settings["upper"], records=records)
+    # A full run's pairs carry the records' node numbers (predict.pairs_from_predictions): no join back by key.
+    counts = persons.rebuild(con, run_id, settings["upper"], records=records,
+                             pairs=pairs if "node_l" in pairs.column_names else None)
     timings["persons"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
@@ -208,12 +212,8 @@ def _store_pairs(con: duckdb.DuckDBPyConnection, run_id: int, pairs: pa.Table) -
     con.register("_link_pairs_arrow", pairs)
     try:
         con.execute("begin transaction")
-        con.execute("delete from link_predictions")
-        con.execute(
-            "insert into link_predictions select ?, record_key_l, record_key_r, kind_l, kind_r, "
-            "match_probability, match_weight, names_differ from _link_pairs_arrow",
-            [run_id],
-        )
+        replace_rows(con, "link_predictions", "select ?, record_key_l, record_key_r, kind_l, kind_r, "
+                     "match_probability, match_weight, names_differ from _link_pairs_arrow", [run_id])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -226,8 +226,7 @@ def _store_state(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
     con.register("_link_state_arrow", records.select(["unique_id", "features_hash"]))
     try:
         con.execute("begin transaction")
-        con.execute("delete from link_record_state")
-        con.execute("insert into link_record_state select unique_id, features_hash from _link_state_arrow")
+        replace_rows(con, "link_record_state", "select unique_id, features_hash from _link_state_arrow")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -216,6 +216,12 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
         select a.record_key, a.kind, a.record_id, nm.person_id, a.anchor_id
         from _link_assigned as a join _link_names as nm using (cluster)""")
     con.execute("create or replace temp table _link_old as select record_key, person_id from person_records")
+    # Records whose person changed: the one join of old and new mapping that the events below read.
+    con.execute("""
+        create or replace temp table _link_moved as
+        select record_key, o.person_id as old_id, n.person_id as new_id
+        from _link_old as o join _link_new as n using (record_key)
+        where o.person_id <> n.person_id""")
     now = "current_timestamp::timestamp"
 
     # Persons: new ids are created, returning ones reactivated, ids left without records retired.
@@ -244,12 +250,12 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
             select distinct person_id from _link_old
             where person_id not in (select person_id from _link_new)
         ),
-        successor as (
-            select o.person_id as old_id, n.person_id as new_id, count(*) as n_records
-            from _link_old as o join _link_new as n using (record_key)
-            where o.person_id in (select person_id from gone)
-            group by o.person_id, n.person_id
-            qualify row_number() over (partition by o.person_id order by count(*) desc, n.person_id) = 1
+        successor as (  -- (a gone person's records all moved)
+            select old_id, new_id, count(*) as n_records
+            from _link_moved
+            where old_id in (select person_id from gone)
+            group by old_id, new_id
+            qualify row_number() over (partition by old_id order by count(*) desc, new_id) = 1
         )
         select {now}, $run_id,
             case when s.new_id is null then 'retired' else 'merged' end,
@@ -265,18 +271,16 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     # Splits: a surviving person some of whose records now form a newly created person.
     con.execute(f"""
         insert into person_events ("at", run_id, event, person_id, other_person_id)
-        select distinct {now}, $run_id, 'split', o.person_id, n.person_id
-        from _link_old as o join _link_new as n using (record_key)
-        where o.person_id <> n.person_id
-            and o.person_id in (select person_id from _link_new)
-            and n.person_id in (select person_id from _link_created)
-        order by o.person_id, n.person_id""", {"run_id": run_id})
+        select distinct {now}, $run_id, 'split', old_id, new_id
+        from _link_moved
+        where old_id in (select person_id from _link_new)
+            and new_id in (select person_id from _link_created)
+        order by old_id, new_id""", {"run_id": run_id})
     con.execute(f"""
         insert into person_events ("at", run_id, event, person_id, other_person_id, record_key)
-        select {now}, $run_id, 'moved_record', n.person_id, o.person_id, n.record_key
-        from _link_old as o join _link_new as n using (record_key)
-        where o.person_id <> n.person_id
-        order by n.record_key""", {"run_id": run_id})
+        select {now}, $run_id, 'moved_record', new_id, old_id, record_key
+        from _link_moved
+        order by record_key""", {"run_id": run_id})
 
     replace_rows(con, "person_records", "(record_key, kind, record_id, person_id, run_id) "
                  "select record_key, kind, record_id, person_id, $run_id from _link_new", {"run_id": run_id})
@@ -286,7 +290,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
             count(distinct person_id) as n_persons,
             (select count(*) from _link_created) as n_created
         from _link_new""").fetchall()[0]
-    for table in ("_link_new", "_link_old", "_link_created"):
+    for table in ("_link_new", "_link_old", "_link_moved", "_link_created"):
         con.execute(f"drop table if exists {table}")
     return {"n_records": counts[0], "n_persons": counts[1], "n_created": counts[2]}
 

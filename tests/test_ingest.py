@@ -249,3 +249,26 @@ def test_unknown_columns_keep_their_headers_exactly_in_extra(con, tmp_path):
     import_files(con, [path], "hssk")
     extras = [json.loads(e) for e in clean_rows(con).extra]
     assert extras[0] == {"Ghi chú: cũ 'x'": "x"}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_file_read_in_many_chunks_gives_every_row_once(tmp_path, monkeypatch, fmt):
+    """Chunk boundaries (a multiple of the chunk size, trailing blank rows of a sheet) lose and repeat nothing."""
+    from hssk.ingest import readers
+
+    rows = [[f"Người Thứ {i}", f"0{i % 9 + 1}/01/1990", "Nam", f"00120900{i:04d}"] for i in range(40)]
+    header = ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD"]
+    if fmt == "xlsx":
+        path = write_xlsx(tmp_path / "many.xlsx", [header] + rows + [[None] * 4] * 3, title_rows=["DANH SÁCH"])
+    else:
+        path = write_csv(tmp_path / "many.csv", [header] + rows)
+    read = {}
+    for chunk_rows in (1000, 5, 3):  # one chunk; chunks of a few rows after the rows read to find the header
+        monkeypatch.setattr(readers, "CHUNK_ROWS", chunk_rows)
+        (sheet,) = readers.read_sheets(path, "population", None)
+        chunks = [chunk.to_pylist() for chunk in sheet.chunks]
+        assert chunk_rows == 1000 or len(chunks) > 1 or fmt == "csv"
+        read[chunk_rows] = [row for chunk in chunks for row in chunk]
+    assert [row["__row"] for row in read[1000]] == list(range(1, 41))
+    assert [row["c0"] for row in read[1000]] == [row[0] for row in rows]
+    assert read[5] == read[1000] and read[3] == read[1000]

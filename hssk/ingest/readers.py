@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import io
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -119,19 +116,6 @@ def _to_table(rows: list[list], width: int, first_row: int) -> pa.Table:
 
 
 # ---------------------------------------------------------------------------------------------- Excel
-@contextmanager
-def _cyclic_gc_paused():
-    """A chunk of a workbook is ~100k new row lists holding text: no reference cycles, but enough allocations to
-    set off Python's cycle collector again and again over them (a third of the time spent reading a sheet)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _xlsx_sheets(path: Path, kind: str, overrides) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
@@ -156,20 +140,18 @@ def _xlsx_sheets(path: Path, kind: str, overrides) -> list[Sheet]:
             continue
 
         def chunks(head=head, idx=idx, rows_iter=rows_iter, width=len(headers)):
-            row_no, batch = 1, list(head[idx + 1:])
-            while True:
-                with _cyclic_gc_paused():  # never across a yield: other code runs there
-                    batch.extend(islice(rows_iter, max(0, CHUNK_ROWS - len(batch))))
-                    last = len(batch) < CHUNK_ROWS
+            row_no = 1
+            batch = list(head[idx + 1:])
+            for row in rows_iter:
+                batch.append(row)
+                if len(batch) >= CHUNK_ROWS:
                     table = _to_table(batch, width, row_no)
-                batch = []
-                if last:
-                    table = _drop_trailing_blank(table)
-                    if table.num_rows:
-                        yield table
-                    return
+                    yield table
+                    row_no += table.num_rows
+                    batch = []
+            table = _drop_trailing_blank(_to_table(batch, width, row_no))
+            if table.num_rows:
                 yield table
-                row_no += table.num_rows
 
         found.append(Sheet(path, name, idx + 1, headers, mapping, chunks()))
     if not found:

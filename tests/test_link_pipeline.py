@@ -306,7 +306,7 @@ def test_scoring_integer_ids_gives_the_pairs_of_scoring_record_keys(con):
     settings = train.load_settings(linkage_config()["model_path"])
     found = {}
     for integer_ids in (False, True):
-        session = open_session(records, settings, threads=1, positional_ids=integer_ids)
+        session = open_session(records, settings, threads=1, integer_ids=integer_ids)
         try:
             assert (session.keys is not None) == integer_ids
             pairs = predict.predict_pairs(session, 0.5)

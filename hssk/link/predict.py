@@ -60,12 +60,12 @@ def scoring_input(records: pa.Table) -> tuple[pa.Table, pa.Array]:
 
 
 def open_session(records: pa.Table, settings, *, backend: str = "duckdb", threads: int | None = None,
-                 validate: bool = True, positional_ids: bool = False) -> SplinkSession:
+                 validate: bool = True, integer_ids: bool = False) -> SplinkSession:
     """Register the prepared records and build a Linker with `settings` (a dict, path or creator).
 
     validate=False skips Splink's check of the settings against the input columns (most of a second): for a saved
     model whose features version matches this code (train.load_settings checks it), so its columns are there.
-    positional_ids=True scores integer ids instead of record keys (scoring_input): faster, for runs whose pairs go
+    integer_ids=True scores integer ids instead of record keys (scoring_input): faster, for runs whose pairs go
     through predict_pairs; the default keeps record keys readable in Splink's own charts and tables."""
     if backend not in BACKENDS:
         raise HsskError(f"Chưa hỗ trợ máy tính toán '{backend}'; hãy dùng --backend duckdb hoặc spark.", backend)
@@ -84,7 +84,7 @@ def open_session(records: pa.Table, settings, *, backend: str = "duckdb", thread
     if threads:
         work.execute(f"set threads = {int(threads)}")
     keys = None
-    if positional_ids:
+    if integer_ids:
         records, keys = scoring_input(records)
     # A view over the Arrow table, not a copy: Splink materialises its own input table (with term frequencies).
     work.register("link_input", records)
@@ -108,7 +108,7 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
         raise HsskError("Mô hình được huấn luyện trên DuckDB; hãy chạy `link --retrain` trước rồi mới dùng Spark.",
                         "training runs on DuckDB only")
     if retrain or not model_path.exists():
-        session = open_session(records, model.settings(explain=explain), backend=backend, positional_ids=True)
+        session = open_session(records, model.settings(explain=explain), backend=backend, integer_ids=True)
         # One thread while training: parallel sums add up in a varying order, and the model file
         # should be bit-for-bit the same for the same data and seed.
         session.work.execute("set threads = 1")
@@ -120,7 +120,7 @@ def session_with_model(records: pa.Table, model_path: Path, *, retrain: bool = F
         say(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {model_path}")
         return session, meta
     settings_dict = train.load_settings(model_path, explain=explain, only_new=only_new)
-    session = open_session(records, settings_dict, backend=backend, validate=False, positional_ids=True)
+    session = open_session(records, settings_dict, backend=backend, validate=False, integer_ids=True)
     return session, train.read_meta(model_path)
 
 

@@ -272,3 +272,19 @@ def test_a_file_read_in_many_chunks_gives_every_row_once(tmp_path, monkeypatch, 
     assert [row["__row"] for row in read[1000]] == list(range(1, 41))
     assert [row["c0"] for row in read[1000]] == [row[0] for row in rows]
     assert read[5] == read[1000] and read[3] == read[1000]
+
+
+def test_an_import_leaves_other_connections_settings_alone(con, tmp_path):
+    """The import writes without insertion order on its own connection only: the app's other connections to the
+    same database keep theirs while it runs, and its own comes back after."""
+    other = con.cursor()
+    seen = []
+
+    def progress(fraction, message):
+        seen.append((other.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0],
+                     con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]))
+
+    import_files(con, [write_xlsx(tmp_path / "good.xlsx", [HSSK_HEADER] + HSSK_ROWS)], "hssk", progress=progress)
+    assert seen and all(mine is True for mine, _ in seen)  # the other connection, during the import
+    assert (False,) == tuple({importing for _, importing in seen[:-1]})  # the importing one, while it imports
+    assert con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0] is True

@@ -108,8 +108,9 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
 
     now = dt.datetime.now().replace(microsecond=0)
     # Rows carry their file and row number, so their physical order does not matter: without it DuckDB writes an
-    # insert on every core without re-ordering (a quarter less time for `clean`).
-    con.execute("set preserve_insertion_order = false")
+    # insert on every core without re-ordering (a quarter less time for `clean`). For this connection only: a plain
+    # SET would change it for every connection to the database (the app's other pages).
+    con.execute("set session preserve_insertion_order = false")
     con.execute("begin transaction")
     try:
         batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
@@ -125,7 +126,7 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         con.execute("rollback")
         raise
     finally:
-        con.execute("reset preserve_insertion_order")
+        con.execute("reset session preserve_insertion_order")
     result = ImportResult(kind, batch_id, files, skipped, n_rows, n_findings)
     if progress:
         progress(1.0, result.message)

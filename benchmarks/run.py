@@ -6,6 +6,10 @@ overhead is a measured ratio. Generation is timed but not part of the end-to-end
 
     .venv/bin/python benchmarks/run.py --residents 50000
     .venv/bin/python benchmarks/run.py --residents 1000000 --fmt csv
+
+Residents live in villages of about 5,000 people, as in a real city: above the station's own list the run
+writes that many synthetic villages into a copy of the reference directory (hssk.demo.city);
+`--villages station` keeps the station's 12 villages whatever the size (a namesake stress test).
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hssk import reference  # noqa: E402
 from hssk.db import connect  # noqa: E402
 from hssk.demo import generate  # noqa: E402
+from hssk.demo.city import villages_needed, write_city_reference  # noqa: E402
 from hssk.ingest.store import import_files  # noqa: E402
 from hssk.kpi import compute  # noqa: E402
 from hssk.link import evaluate, run_linkage  # noqa: E402
@@ -104,11 +110,11 @@ def plain_splink_baseline(con, model_path: Path, lower: float, upper: float, *, 
     return seconds
 
 
-def generated_files(out_dir: Path, residents: int, seed: int, fmt: str, reuse: bool) -> dict:
+def generated_files(out_dir: Path, residents: int, seed: int, fmt: str, villages: int, reuse: bool) -> dict:
     """The generator's files, or with --reuse the ones a previous run left in the same place for the same
     parameters (generating a million residents takes longer than the pipeline itself)."""
     manifest = out_dir / "manifest.json"
-    wanted = {"residents": residents, "seed": seed, "fmt": fmt}
+    wanted = {"residents": residents, "seed": seed, "fmt": fmt, "villages": villages}
     if reuse and manifest.exists():
         saved = json.loads(manifest.read_text())
         if saved["params"] == wanted:
@@ -129,19 +135,33 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", help="keep generated files and the database here (default: a temp dir)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the files already generated in --workdir for the same size, seed and format")
+    parser.add_argument("--villages", default="auto",
+                        help="'auto' (default): the station's villages while they hold the residents at about "
+                             "5,000 each, else that many synthetic villages, as a city has; 'station': always the "
+                             "station's list (a stress test: 83,000 per village at 1M); or a number")
     parser.add_argument("--retrain", action="store_true", help="train the model on this data instead of loading it")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     fmt = args.fmt or ("mixed" if args.residents <= 100_000 else "csv")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="hssk-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    station_villages = len(reference.villages())
+    villages = {"auto": villages_needed(args.residents), "station": station_villages}.get(args.villages)
+    villages = villages or int(args.villages)
+    if villages == station_villages:
+        return run(args, fmt, workdir, villages)
+    with reference.using(write_city_reference(workdir / "reference", villages, seed=args.seed)):
+        return run(args, fmt, workdir, villages)
+
+
+def run(args, fmt: str, workdir: Path, villages: int) -> int:
     db_path = workdir / "bench.duckdb"
     db_path.unlink(missing_ok=True)
     config = linkage_config()
     model_path = workdir / "model.json" if args.retrain else config["model_path"]
 
     with stage("generate (not counted)", counted=False):
-        made = generated_files(workdir / "files", args.residents, args.seed, fmt, args.reuse)
+        made = generated_files(workdir / "files", args.residents, args.seed, fmt, villages, args.reuse)
     con = connect(db_path)
     n_rows = 0
     with stage("import + standardise"):
@@ -161,7 +181,8 @@ def main(argv=None) -> int:
     linkage_seconds = next(s["seconds"] for s in STAGES if s["stage"].startswith("linkage"))
     counted = [s for s in STAGES if s["counted"]]
     figures = {
-        "residents": args.residents, "rows_imported": n_rows, "fmt": fmt, "machine": platform.platform(),
+        "residents": args.residents, "villages": villages, "rows_imported": n_rows, "fmt": fmt,
+        "machine": platform.platform(),
         "stages": STAGES,
         "end_to_end_seconds": sum(s["seconds"] for s in counted),
         "peak_gb": max(s["peak_gb"] for s in counted),
@@ -171,7 +192,8 @@ def main(argv=None) -> int:
         "f1": scores["headline"]["f1"], "precision": scores["headline"]["precision"],
         "recall": scores["headline"]["recall"], "kpi_admin": kpis["overall"]["kpi_admin"],
     }
-    print(f"\nHSSK benchmark — {args.residents:,} residents, {n_rows:,} rows imported ({fmt}), {platform.node()}")
+    print(f"\nHSSK benchmark — {args.residents:,} residents in {villages:,} villages, {n_rows:,} rows imported "
+          f"({fmt}), {platform.node()}")
     print(f"{'stage':32} {'seconds':>9} {'peak GB':>9}")
     for s in STAGES:
         print(f"{s['stage']:32} {s['seconds']:9.1f} {s['peak_gb']:9.2f}")

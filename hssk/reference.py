@@ -7,6 +7,7 @@ cached objects: copy before mutating.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ __all__ = [
     "code_list",
     "reload",
     "reference_dir",
+    "using",
 ]
 
 
@@ -119,3 +121,17 @@ _RELOAD_HOOKS: list = []
 def on_reload(callback) -> None:
     """Register a function that clears a cache derived from these tables (used by hssk.normalize)."""
     _RELOAD_HOOKS.append(callback)
+
+
+@contextmanager
+def using(directory: str | Path):
+    """Read every reference table from `directory` inside the block (a benchmark's generated villages list),
+    then go back to the configured directory; the caches are cleared on the way in and out."""
+    previous = config.REFERENCE_DIR
+    config.REFERENCE_DIR = Path(directory)
+    reload()
+    try:
+        yield Path(directory)
+    finally:
+        config.REFERENCE_DIR = previous
+        reload()

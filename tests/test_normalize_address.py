@@ -97,3 +97,36 @@ def test_village_and_old_unit(village_cell, address, expected):
 ])
 def test_hamlet_before_the_village_is_skipped(address, expected):
     assert village_and_old_unit(None, address) == expected
+
+
+def _random_addresses(seed: int, n: int) -> list[str]:
+    """Addresses as exports write them: house numbers, numbered hamlets and villages, labels or not, commas or
+    not, capitals, no accents."""
+    import random
+
+    from hssk import reference
+    from hssk.normalize import strip_accents
+
+    rng = random.Random(seed)
+    villages = reference.villages()["village"].tolist()
+    communes = [u.split(" ", 1)[1] for u in reference.admin_units()["old_unit"]]
+    out = []
+    for _ in range(n):
+        number = str(rng.randint(0, 999))
+        parts = [rng.choice(["", f"Số {number}", number, f"SN {number}/{rng.randint(1, 9)}", f"Ngõ {number}",
+                             f"Xóm {rng.randint(1, 12)}", f"Tổ {number}"]),
+                 rng.choice(["Thôn ", "Th. ", "", "Tổ dân phố ", f"Thôn {rng.randint(1, 9)}, "]) + rng.choice(villages),
+                 rng.choice(["xã ", "X.", "", "phường "]) + rng.choice(communes),
+                 rng.choice(["", "huyện Gia Lâm", "Q. Long Biên"]), rng.choice(["", "Hà Nội", "TP. Hà Nội"])]
+        text = rng.choice([", ", " ", " - "]).join(p for p in parts if p)
+        text = rng.choice([text, text.upper(), strip_accents(text)])
+        out.append(text)
+    return out
+
+
+def test_village_and_commune_of_an_address_do_not_depend_on_which_digits_it_holds():
+    from hssk.normalize.address import _parse_text, _village_and_commune
+
+    for text in _random_addresses(seed=5, n=3000):
+        fast, full = _village_and_commune(text), _parse_text(text)
+        assert (fast.village, fast.commune) == (full.village, full.commune), text

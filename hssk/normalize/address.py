@@ -281,6 +281,32 @@ def match_village(text) -> str | None:
     return found
 
 
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+
+
+def _village_and_commune(text: str) -> Address:
+    """`_parse_text(text)` as far as its village and commune go, mostly from a cached parse.
+
+    House numbers make nearly every address of a city distinct, so parsing each one would run the parser once
+    per row. The parser looks at digits only as digits (never at which digit), so the text with every digit
+    written 0 splits into the same parts at the same places: a village or commune without a 0 in that parse is
+    the very text of the real one, and "Số 12, Thôn Đông" and "Số 47, Thôn Đông" share one parse. A part with a
+    number in it ("Thôn 2", "Xóm 5, Đông") is taken from the parse of the real text. Known unit names with digits
+    ("Phường 12") would make the digits matter, so then every text is parsed as it is.
+    """
+    if _digits_in_known_names():
+        return _parse_text(text)
+    masked = _parse_text(text.translate(_DIGITS_TO_ZERO))
+    if "0" in (masked.village or "") or "0" in (masked.commune or ""):
+        return _parse_text(text)
+    return masked
+
+
+@lru_cache(maxsize=1)
+def _digits_in_known_names() -> bool:
+    return any(ch.isdigit() for names in _known_names().values() for name in names for ch in name)
+
+
 @lru_cache(maxsize=1)
 def _old_units() -> dict[str, str]:
     """Accent-free old commune name → its name without the "Xã"/"Phường" prefix."""
@@ -310,7 +336,8 @@ def village_and_old_unit(village_cell, address) -> tuple[str | None, str | None]
     new form and the old unit is None.
     """
     village = match_village(village_cell) if fix_text(village_cell) else None
-    parsed = parse_address(address)
+    text = fix_text(address)
+    parsed = None if text is None else _village_and_commune(text)
     if village is None and parsed is not None and parsed.village:
         # "Xóm 3, Thôn Dương Đanh": a hamlet before the village; try the whole part, then each piece.
         pieces = [parsed.village, *reversed(parsed.village.split(","))]
@@ -327,5 +354,5 @@ def village_and_old_unit(village_cell, address) -> tuple[str | None, str | None]
 
 
 for _cache in (_known_names, _suffix_res, _village_index, _match_exact, _old_units, _new_units, _village_old_unit,
-               _parse_text):
+               _parse_text, _digits_in_known_names):
     reference.on_reload(_cache.cache_clear)

@@ -116,11 +116,12 @@ display(prepare.profile(records))
 
 # %% [markdown]
 # ### Tên phổ biến — vì sao cần điều chỉnh theo tần suất (term frequency)
-# Trùng họ "Nguyễn" nói rất ít; trùng một họ hiếm nói nhiều hơn.
+# Trùng họ "Nguyễn" nói rất ít; trùng một họ hiếm nói nhiều hơn. Tên gõ không dấu ("Nguyen") được đếm như
+# cách viết thường gặp nhất của nó ("nguyễn", cột `family_tf`), nếu không nó trông như một họ hiếm.
 
 # %%
-display(frame["family_key"].value_counts(normalize=True).head(8).rename("tỉ lệ họ").round(3).to_frame())
-display(frame["given_key"].value_counts(normalize=True).head(8).rename("tỉ lệ tên").round(3).to_frame())
+display(frame["family_tf"].value_counts(normalize=True).head(8).rename("tỉ lệ họ").round(3).to_frame())
+display(frame["given_tf"].value_counts(normalize=True).head(8).rename("tỉ lệ tên").round(3).to_frame())
 
 # %% [markdown]
 # ## 2. Huấn luyện (không cần nhãn, tái lập được)

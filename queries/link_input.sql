@@ -4,7 +4,8 @@
 --         snapshot batch, current_clean keeps one row per event key)
 -- reads:  current_clean
 -- role: H = HSSK record, P = population register (duplicate-free), A = record that attaches to
--- one person (deaths, insurance, care).
+-- one person (deaths, insurance, care). family_tf / middle_tf / given_tf: the name part as Splink counts it for
+-- term frequencies (its usual written form when typed without accents).
 with
 
 snapshot as (
@@ -49,11 +50,38 @@ keyed as (
         nullif(household_code, '') as household_code,
         phone
     from snapshot
+),
+
+-- How each name part is most often written, per accent-free spelling: a name typed without accents counts
+-- as the people called that (nguyen → nguyễn) when Splink weighs how common it is (model._tf_on_usual_form)
+family_forms as (
+    select family_ascii as ascii, first(family_key order by n desc, family_key) as usual
+    from (select family_ascii, family_key, count(*) as n from keyed where family_ascii is not null group by all)
+    group by all
+),
+
+middle_forms as (
+    select middle_ascii as ascii, first(middle_key order by n desc, middle_key) as usual
+    from (select middle_ascii, middle_key, count(*) as n from keyed where middle_ascii is not null group by all)
+    group by all
+),
+
+given_forms as (
+    select given_ascii as ascii, first(given_key order by n desc, given_key) as usual
+    from (select given_ascii, given_key, count(*) as n from keyed where given_ascii is not null group by all)
+    group by all
 )
 
 -- features_hash: what the model compares; an unchanged hash means unchanged scores (incremental runs)
 select
-    *,
-    md5(concat_ws('|', family_key, middle_key, given_key, family_ascii, middle_ascii, given_ascii,
-        birth_text, sex, personal_id, old_id, bhxh_no, village, household_code, phone)) as features_hash
-from keyed
+    k.*,
+    case when k.family_key = k.family_ascii then f.usual else k.family_key end as family_tf,
+    case when k.middle_key = k.middle_ascii then m.usual else k.middle_key end as middle_tf,
+    case when k.given_key = k.given_ascii then g.usual else k.given_key end as given_tf,
+    md5(concat_ws('|', k.family_key, k.middle_key, k.given_key, k.family_ascii, k.middle_ascii, k.given_ascii,
+        k.birth_text, k.sex, k.personal_id, k.old_id, k.bhxh_no, k.village, k.household_code, k.phone))
+        as features_hash
+from keyed as k
+left join family_forms as f on f.ascii = k.family_ascii
+left join middle_forms as m on m.ascii = k.middle_ascii
+left join given_forms as g on g.ascii = k.given_ascii

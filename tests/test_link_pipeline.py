@@ -353,3 +353,27 @@ def test_kpis_on_one_connection_follow_undone_imports(con, tmp_path):
     assert after["residents_alive"] > before["residents_alive"]  # the death registrations were undone too
     with connect(tmp_path / "copy.duckdb") as other:  # the fixture's file: a connection without cached tables
         assert kpi.compute(other)["overall"] == after
+
+
+def test_a_name_typed_without_accents_counts_as_common_as_its_usual_form(con):
+    """Two records both typed "Nguyen" agree as weakly as two "Nguyễn" (the commonest family name), not like a
+    rare name: term frequencies count a name without accents as its usual written form."""
+    from hssk.queries import load_query
+
+    forms = con.execute(f"""
+        select family_key, family_tf, count(*) from ({load_query('link_input')})
+        where family_ascii = 'nguyen' group by all order by all""").fetchall()
+    assert ("nguyen", "nguyễn") == forms[0][:2] and ("nguyễn", "nguyễn") == forms[1][:2], forms
+    assert forms[1][2] > 10 * forms[0][2]
+
+    def family_step(key):
+        pair = con.execute(f"""
+            with r as (select unique_id, family_key from ({load_query('link_input')}))
+            select p.record_key_l, p.record_key_r from link_predictions as p
+            join r as a on a.unique_id = p.record_key_l join r as b on b.unique_id = p.record_key_r
+            where a.family_key = ? and b.family_key = ? order by all limit 1""", [key, key]).fetchall()
+        assert pair, key
+        steps = explain_pair(con, *pair[0])
+        return steps.loc[steps["label"] == "Họ", "match_weight"].iloc[0]
+
+    assert family_step("nguyen") == pytest.approx(family_step("nguyễn"))

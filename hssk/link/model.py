@@ -17,7 +17,7 @@ from splink import SettingsCreator
 
 # Bump when the columns of link_input or the comparisons change: a saved model of another
 # version no longer fits the prepared table and must be re-estimated (`hssk link --retrain`).
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 # Pairs worth scoring: HSSK with anything, and any two different roles (HSSK–register,
 # deaths/insurance/care–HSSK or –register). Never register–register (duplicate-free) and
@@ -173,6 +173,13 @@ def _within_edits_sql(col: str, edits: int, dialect: str) -> str:
 # guard needs no second join to the input.
 GUARD_COLUMNS = ["given_ascii", "personal_id"]
 RETAINED_COLUMNS = ["source", "role", *GUARD_COLUMNS]
+# Term-frequency columns no comparison reads directly: Splink's waterfall chart shows them, so an explaining
+# run retains them too.
+TF_COLUMNS = ["family_tf", "middle_tf", "given_tf"]
+
+
+def retained_columns(*, explain: bool = False) -> list[str]:
+    return RETAINED_COLUMNS + TF_COLUMNS if explain else RETAINED_COLUMNS
 
 
 def names_differ_sql(dialect: str = "duckdb", threshold: float = 0.9) -> str:
@@ -225,18 +232,30 @@ def _else(label: str):
     return cll.ElseLevel().configure(label_for_charts=f"{label}: khác")
 
 
+def _tf_on_usual_form(level, part: str):
+    """Adjust an exact name level by how common the name is, counting a name typed without accents as its
+    usual written form (`<part>_tf` of link_input: "Nguyen" → "nguyễn").
+
+    Counting the spelling would make an accent-free name look rare: "Nguyen" is a hundredth as frequent as
+    "Nguyễn", so two "Nguyen Thi Hien" records (two of 4,600 Nguyễn Thị Hiền in a city) would agree like a rare
+    name and be merged. The level keeps its own u as the base of the adjustment, as with the plain key.
+    """
+    return level.configure(tf_adjustment_column=f"{part}_tf", tf_adjustment_weight=1.0,
+                           disable_tf_exact_match_detection=True)
+
+
 def name_part_comparison(part: str, *, jw_threshold: float = 0.9) -> cl.CustomComparison:
     """Family or given name: tone-insensitive key, then accent-free key, then a close spelling.
 
-    The exact level is term-frequency adjusted: agreeing on Nguyễn says far less than agreeing
-    on a rare family name.
+    The exact level is term-frequency adjusted: agreeing on Nguyễn says far less than agreeing on a
+    rare family name; a name typed without accents counts as its usual form (`_tf_on_usual_form`).
     """
     key, ascii_, label = f"{part}_key", f"{part}_ascii", COLUMN_LABELS[part]
     return cl.CustomComparison(
         output_column_name=part,
         comparison_levels=[
             _null(key, label),
-            cll.ExactMatchLevel(key, term_frequency_adjustments=True).configure(
+            _tf_on_usual_form(cll.ExactMatchLevel(key), part).configure(
                 label_for_charts=f"{label}: giống (không kể cách bỏ dấu thanh)"
             ),
             cll.ExactMatchLevel(ascii_).configure(label_for_charts=f"{label}: giống khi bỏ dấu"),
@@ -257,7 +276,7 @@ def middle_name_comparison() -> cl.CustomComparison:
             cll.CustomLevel("middle_key_l is null and middle_key_r is null").configure(
                 is_null_level=True, label_for_charts=f"{label}: cả hai đều trống"
             ),
-            cll.ExactMatchLevel("middle_key", term_frequency_adjustments=True).configure(
+            _tf_on_usual_form(cll.ExactMatchLevel("middle_key"), "middle").configure(
                 label_for_charts=f"{label}: giống (không kể cách bỏ dấu thanh)"
             ),
             cll.ExactMatchLevel("middle_ascii").configure(label_for_charts=f"{label}: giống khi bỏ dấu"),
@@ -361,7 +380,7 @@ def settings(dialect: str = "duckdb", *, explain: bool = False) -> SettingsCreat
         unique_id_column_name="unique_id",
         comparisons=comparisons(dialect),
         blocking_rules_to_generate_predictions=prediction_blocking_rules(),
-        additional_columns_to_retain=RETAINED_COLUMNS,
+        additional_columns_to_retain=retained_columns(explain=explain),
         retain_matching_columns=explain,
         retain_intermediate_calculation_columns=explain,
         probability_two_random_records_match=1e-4,

@@ -64,15 +64,15 @@ def _pair_records(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str) -> tup
 
 
 def _term_frequencies(con: duckdb.DuckDBPyConnection, columns: list[str], left: dict, right: dict) -> dict:
-    """tf_<col>_l / tf_<col>_r: how common each side's value is in the snapshot (as Splink computes it),
-    all in one scan of current_clean."""
+    """tf_<col>_l / tf_<col>_r: how common each side's value is in the snapshot (as Splink computes it on
+    link_input, whose middle_ascii current_clean does not have), all in one scan."""
     selects, params = [], []
     for col in columns:
         selects.append(f"count(nullif({col}, ''))")
         for record in (left, right):
             selects.append(f"count(*) filter (where {col} = ?)")
             params.append(record.get(col))
-    counts = con.execute(f"select {', '.join(selects)} from current_clean", params).fetchall()[0]
+    counts = con.execute(f"select {', '.join(selects)} from ({load_query('link_input')})", params).fetchall()[0]
     out, i = {}, 0
     for col in columns:
         total = counts[i]

@@ -146,7 +146,7 @@ def load_settings(model_path: Path, *, explain: bool = False, only_new: bool = F
     # Blocking decides which pairs get scored (speed and recall), not how they are scored: it
     # always comes from this code, so improving it does not require re-estimating the model.
     settings_dict["blocking_rules_to_generate_predictions"] = model.prediction_blocking_rules(only_new=only_new)
-    settings_dict["additional_columns_to_retain"] = model.RETAINED_COLUMNS  # what is kept, not how it is scored
+    settings_dict["additional_columns_to_retain"] = model.retained_columns(explain=explain)  # kept, not scored
     if explain:
         settings_dict["retain_matching_columns"] = True
         settings_dict["retain_intermediate_calculation_columns"] = True

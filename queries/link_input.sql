@@ -8,7 +8,7 @@
 -- term frequencies (its usual written form when typed without accents).
 with
 
-snapshot as (
+snapshot as not materialized (
     select
         record_key, kind, record_id, family_key, middle_key, given_key, family_ascii, given_ascii, name_ascii,
         birth_date, birth_year, birth_month, birth_day, birth_text, sex, personal_id, old_id, social_insurance_no,
@@ -17,7 +17,7 @@ snapshot as (
     where record_key is not null
 ),
 
-keyed as (
+keyed as not materialized (
     select
         record_key as unique_id,
         kind as source,

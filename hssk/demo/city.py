@@ -5,7 +5,8 @@ synthetic villages of realistic size (a real thôn or tổ dân phố has roughl
 a copy of the reference directory that both the generator and the importer then read (`reference.using`).
 
 Names are unique stand-ins for "village X of commune Y": two Vietnamese place-name syllables (three when more
-than ~1,500 villages are needed), never equal, even without accents, to another village, a station village or a known unit.
+than ~1,500 villages are needed), never equal, even without accents, to another village, a station village or a
+known unit.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def city_villages(count: int, seed: int = 2026) -> pd.DataFrame:
                 names.append(combos[i])
     if len(names) < count:
         raise ValueError(f"Không tạo được {count:,} tên thôn khác nhau.")
-    old_units = [u.split(" ", 1)[1] for u in reference.admin_units()["old_unit"]]  # "Xã Đa Tốn" → "Đa Tốn"
+    old_units = [u.split(" ", 1)[1] for u in units["old_unit"]]  # "Xã Đa Tốn" → "Đa Tốn"
     urban = rng.random(count) < 0.2
     return pd.DataFrame({
         "village": names,

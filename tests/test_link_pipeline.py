@@ -19,6 +19,7 @@ from hssk.ingest.store import import_files
 from hssk.link import evaluate, explain_pair, export_clusters, format_report, model, record_decision, run_linkage, train
 from hssk.link.predict import open_session
 from hssk.link.run import linkage_config
+from hssk.queries import load_query
 
 RESIDENTS = 2500
 SEED = 4242  # not the seed the shipped model was trained on
@@ -358,8 +359,6 @@ def test_kpis_on_one_connection_follow_undone_imports(con, tmp_path):
 def test_a_name_typed_without_accents_counts_as_common_as_its_usual_form(con):
     """Two records both typed "Nguyen" agree as weakly as two "Nguyễn" (the commonest family name), not like a
     rare name: term frequencies count a name without accents as its usual written form."""
-    from hssk.queries import load_query
-
     forms = con.execute(f"""
         select family_key, family_tf, count(*) from ({load_query('link_input')})
         where family_ascii = 'nguyen' group by all order by all""").fetchall()

@@ -1,8 +1,13 @@
 """parse_address, match_village, village_and_old_unit on old (3-level) and new (2-level) addresses."""
 
+import random
+
 import pytest
 
-from hssk.normalize.address import Address, match_village, parse_address, village_and_old_unit
+from hssk import reference
+from hssk.normalize import strip_accents
+from hssk.normalize.address import (Address, _parse_text, _village_and_commune, match_village, parse_address,
+                                    village_and_old_unit)
 from hssk.normalize.legacy import encode_tcvn3
 
 
@@ -102,11 +107,6 @@ def test_hamlet_before_the_village_is_skipped(address, expected):
 def _random_addresses(seed: int, n: int) -> list[str]:
     """Addresses as exports write them: house numbers, numbered hamlets and villages, labels or not, commas or
     not, capitals, no accents."""
-    import random
-
-    from hssk import reference
-    from hssk.normalize import strip_accents
-
     rng = random.Random(seed)
     villages = reference.villages()["village"].tolist()
     communes = [u.split(" ", 1)[1] for u in reference.admin_units()["old_unit"]]
@@ -125,8 +125,6 @@ def _random_addresses(seed: int, n: int) -> list[str]:
 
 
 def test_village_and_commune_of_an_address_do_not_depend_on_which_digits_it_holds():
-    from hssk.normalize.address import _parse_text, _village_and_commune
-
     for text in _random_addresses(seed=5, n=3000):
         fast, full = _village_and_commune(text), _parse_text(text)
         assert (fast.village, fast.commune) == (full.village, full.commune), text

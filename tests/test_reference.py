@@ -64,14 +64,11 @@ def test_directory_override(tmp_path):
 
 
 @pytest.fixture
-def reference_copy(tmp_path, monkeypatch):
+def reference_copy(tmp_path):
     directory = tmp_path / "reference"
     shutil.copytree(config.REFERENCE_DIR, directory)
-    monkeypatch.setattr(config, "REFERENCE_DIR", directory)
-    reference.reload()
-    yield directory
-    monkeypatch.undo()
-    reference.reload()
+    with reference.using(directory):
+        yield directory
 
 
 def test_reload_picks_up_an_edited_villages_file(reference_copy):

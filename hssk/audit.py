@@ -8,9 +8,12 @@ Only `record` writes, and it only inserts. Each row stores the hash of the row b
 
 from __future__ import annotations
 
+import contextvars
+import getpass
 import hashlib
 import json
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Callable
 
@@ -33,6 +36,45 @@ ACTIONS: dict[str, str] = {
     "user_changed": "Sửa tài khoản",
     "settings_changed": "Sửa cấu hình",
 }
+
+# Who is acting: the app sets the logged-in user for each page run; anything else (the command line, a notebook)
+# acts as the operating-system user with the role CLI_ROLE. Library functions that change data record their
+# action through `record_action`, so the app and the command line leave the same trail.
+CLI_ROLE = "dong_lenh"
+_actor: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("hssk_actor", default=None)
+
+
+def current_actor() -> tuple[str, str]:
+    """(user_name, role) of whoever is acting now."""
+    actor = _actor.get()
+    if actor is not None:
+        return actor
+    try:
+        return getpass.getuser(), CLI_ROLE
+    except Exception:  # no login name (some containers)
+        return "?", CLI_ROLE
+
+
+def set_actor(user_name: str, role: str) -> None:
+    """The app's page gate: everything this run does is done by this user."""
+    _actor.set((user_name, role))
+
+
+@contextmanager
+def acting_as(user_name: str, role: str):
+    token = _actor.set((user_name, role))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def record_action(con: duckdb.DuckDBPyConnection, action: str, target: str | None = None,
+                  detail: dict | None = None) -> int:
+    """`record` for the current actor: the door every data-changing library function goes through."""
+    user_name, role = current_actor()
+    return record(con, user_name, role, action, target=target, detail=detail)
+
 
 _append_lock = threading.Lock()  # one process writes; two sessions must not fork the hash chain
 

@@ -113,6 +113,36 @@ def test_same_file_twice_is_a_noop(con, tmp_path):
     assert con.execute("select count(*) from raw_rows").fetchone()[0] == 3
 
 
+def test_unchanged_file_of_a_two_file_export_stays_in_the_new_snapshot(con, tmp_path):
+    # Month 1: the export comes in two files; month 2: part 1 is byte-identical, part 2 changed.
+    part1 = write_xlsx(tmp_path / "p1.xlsx", [HSSK_HEADER] + HSSK_ROWS[:2])
+    part2 = write_csv(tmp_path / "p2.csv", [HSSK_HEADER] + HSSK_ROWS[2:])
+    import_files(con, [part1, part2], "hssk")
+    changed = [HSSK_ROWS[2][:1] + ["Trần Văn Bình"] + HSSK_ROWS[2][2:]]
+    part2b = write_csv(tmp_path / "p2_thang2.csv", [HSSK_HEADER] + changed)
+    second = import_files(con, [part1, part2b], "hssk")
+    assert second.batch_id is not None and len(second.files) == 2
+    assert "không có gì thay đổi" not in second.message
+    current = clean_rows(con)
+    assert sorted(current.record_id) == ["HS001", "HS002", "HS003"]
+    assert set(current.batch_id) == {second.batch_id}
+    assert current.set_index("record_id").loc["HS003", "full_name"] == "Trần Văn Bình"
+    # Only a batch equal to the current one changes nothing.
+    again = import_files(con, [part2b, part1], "hssk")
+    assert again.batch_id is None and "không có gì thay đổi" in again.message
+    assert len(clean_rows(con)) == 3
+
+
+def test_event_files_already_imported_count_once(con, tmp_path):
+    header = ["Họ và tên", "Ngày sinh", "Giới tính", "Ngày mất", "Thôn"]
+    a = write_csv(tmp_path / "a.csv", [header, ["Lê Thị Huệ", "12/01/1940", "Nữ", "02/02/2026", "Giang Cao"]])
+    b = write_csv(tmp_path / "b.csv", [header, ["Đỗ Văn Đức", "1931", "Nam", "15/06/2026", "Khoan Tế"]])
+    import_files(con, [a], "deaths")
+    second = import_files(con, [a, b], "deaths")
+    assert [f["file_name"] for f in second.files] == ["b.csv"] and second.skipped == ["a.csv"]
+    assert len(clean_rows(con, "deaths")) == 2
+
+
 def test_snapshot_batches_replace_the_current_snapshot_and_keep_history(con, tmp_path):
     part1 = write_xlsx(tmp_path / "p1.xlsx", [HSSK_HEADER] + HSSK_ROWS[:2])
     part2 = write_csv(tmp_path / "p2.csv", [HSSK_HEADER] + HSSK_ROWS[2:])

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
-from hssk.ingest import KINDS
+from hssk.ingest import KINDS, SNAPSHOT_KINDS
 from hssk.ingest.readers import Sheet, read_sheets
 from hssk.ingest.standardize import standardize
 
@@ -86,6 +86,15 @@ def already_imported(con: duckdb.DuckDBPyConnection, kind: str, digest: str) -> 
                        [kind, digest]).fetchall()[0][0] > 0
 
 
+def current_snapshot_digests(con: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
+    """The sha256 of every file in the current (newest, not undone) batch of a snapshot kind."""
+    rows = con.execute("""
+        select f.sha256 from import_files f
+        where f.batch_id = (select max(batch_id) from import_batches where kind = ? and undone_at is null)""",
+                       [kind]).fetchall()
+    return {r[0] for r in rows}
+
+
 def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: str, *,
                  overrides: dict[str, str] | None = None, note: str | None = None,
                  progress: Progress | None = None) -> ImportResult:
@@ -98,13 +107,23 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         if not path.exists():
             raise HsskError(f"Không tìm thấy tệp {path}.", "file not found")
         digest = sha256_of(path)
-        if already_imported(con, kind, digest) or digest in seen:
-            skipped.append(path.name)
+        if digest in seen:
+            skipped.append(path.name)  # the same file named twice in one batch
         else:
             seen.add(digest)
             fresh.append((path, digest))
-    if not fresh:
-        return ImportResult(kind, None, [], skipped, 0)
+    if kind in SNAPSHOT_KINDS:
+        # The newest batch is the whole snapshot: a file already imported before is read again as a member of
+        # the new batch (its rows count again), and only a batch equal to the current one changes nothing.
+        if seen == current_snapshot_digests(con, kind):
+            return ImportResult(kind, None, [], [p.name for p, _ in fresh] + skipped, 0)
+    else:
+        # Event batches accumulate and a row counts once: a file already imported adds nothing.
+        old = [(p, d) for p, d in fresh if already_imported(con, kind, d)]
+        skipped += [p.name for p, _ in old]
+        fresh = [item for item in fresh if item not in old]
+        if not fresh:
+            return ImportResult(kind, None, [], skipped, 0)
 
     now = dt.datetime.now().replace(microsecond=0)
     # Rows carry their file and row number, so their physical order does not matter: without it DuckDB writes an

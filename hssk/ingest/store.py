@@ -95,6 +95,12 @@ def current_snapshot_digests(con: duckdb.DuckDBPyConnection, kind: str) -> set[s
     return {r[0] for r in rows}
 
 
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes with every import and every undo: what a linkage run records to say which data it saw."""
+    newest, undone = con.execute("select max(batch_id), count(undone_at) from import_batches").fetchall()[0]
+    return f"{newest or 0}.{undone}"
+
+
 def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: str, *,
                  overrides: dict[str, str] | None = None, note: str | None = None,
                  progress: Progress | None = None) -> ImportResult:

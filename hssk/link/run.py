@@ -16,6 +16,7 @@ from hssk.config import ROOT, load_config
 from hssk.db import replace_rows
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
+from hssk.ingest.store import data_version
 from hssk.link import persons, predict, prepare, train
 
 Progress = Callable[[float, str], None]
@@ -135,6 +136,7 @@ def run_linkage(
     prepare.ensure_schema(con)
 
     say(0.02, "Chuẩn bị dữ liệu ghép nối")
+    seen_data = data_version(con)  # which imports this run sees (hssk.refresh compares it with today's)
     records = prepare.input_table(con)
     timings["prepare"] = time.perf_counter() - started
     if records.num_rows == 0:
@@ -194,7 +196,7 @@ def run_linkage(
     n_review = con.execute("select count(*) from review_queue").fetchall()[0][0]
     summary = {**counts, "n_review": n_review, "model_version": meta.get("model_version"),
                "model_sha256": meta.get("sha256"), "lower": settings["lower"], "upper": settings["upper"],
-               "mode": "full" if is_new is None else "incremental",
+               "mode": "full" if is_new is None else "incremental", "data_version": seen_data,
                "n_scored_records": records.num_rows if is_new is None else int(pc.sum(is_new).as_py() or 0),
                "timings": {k: round(v, 3) for k, v in timings.items()}}
     con.execute(

@@ -1,0 +1,70 @@
+"""Figures kept current: incremental linkage after each import equals an explicit full link; data state line."""
+
+from __future__ import annotations
+
+import pytest
+
+from hssk import kpi, refresh
+from hssk.db import connect
+from hssk.demo import generate
+from hssk.ingest.store import import_files, undo_last_import
+from hssk.link import run_linkage
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("refresh"), residents=800, seed=41)
+
+
+def _import_as_a_station_does(con, made, after_each):
+    for kind in ("population", "hssk", "deaths"):
+        import_files(con, made["files"][kind], kind)
+        after_each(con)
+
+
+def test_refresh_after_each_import_equals_an_explicit_full_link(made):
+    station = connect(":memory:")
+    _import_as_a_station_does(station, made, refresh.bring_up_to_date)
+    explicit = connect(":memory:")
+    _import_as_a_station_does(explicit, made, lambda con: None)
+    run_linkage(explicit, full=True)
+    as_of = "2026-11-30"
+    assert kpi.compute(station, as_of) == kpi.compute(explicit, as_of)
+    assert kpi.compute(station, as_of)["overall"]["residents_alive"] > 700
+
+
+def test_data_state_says_when_the_figures_are_behind(made):
+    con = connect(":memory:")
+    assert not refresh.data_state(con).has_data
+    import_files(con, made["files"]["population"], "population")
+    state = refresh.data_state(con)
+    assert state.has_data and not state.current and state.figures_at is None
+    refresh.bring_up_to_date(con)
+    assert refresh.data_state(con).current
+    import_files(con, made["files"]["hssk"], "hssk")
+    assert not refresh.data_state(con).current
+    refresh.bring_up_to_date(con)
+    assert refresh.data_state(con).current
+    undo_last_import(con)
+    assert not refresh.data_state(con).current  # undoing is a change too
+
+
+def test_one_snapshot_per_day_for_the_newest_state(made):
+    con = connect(":memory:")
+    import_files(con, made["files"]["population"], "population")
+    first = refresh.bring_up_to_date(con)
+    import_files(con, made["files"]["hssk"], "hssk")
+    second = refresh.bring_up_to_date(con)
+    assert first.snapshot_id != second.snapshot_id
+    ids = con.execute("select distinct snapshot_id from kpi_snapshots").fetchall()
+    assert ids == [(second.snapshot_id,)]  # today's snapshot is the newest state's
+    with_hssk = con.execute("select value from kpi_snapshots where village = '' and key = 'with_record'").fetchone()
+    assert with_hssk[0] > 0
+    # Nothing changed since: a page's KPIs are not recorded again.
+    assert refresh.snapshot_if_new_state(con, kpi.compute(con)) is None
+
+
+def test_nothing_to_link_yet_is_said_not_raised():
+    con = connect(":memory:")
+    result = refresh.bring_up_to_date(con)
+    assert result.linked is None and "Chưa có dữ liệu" in result.message

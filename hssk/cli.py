@@ -53,21 +53,14 @@ def cmd_import(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from hssk.demo import generate
-    from hssk.ingest.store import import_files
+    from hssk.config import DEMO_DB
+    from hssk.demo import load_demo
 
-    out = Path(args.out)
-    print(f"Đang tạo dữ liệu mẫu ({vn_int(args.residents)} người dân, seed {args.seed}) vào {out} …")
-    made = generate(out, residents=args.residents, seed=args.seed)
-    with open_db(args) as con:
-        for kind in ("population", "hssk", "deaths", "insurance", "care"):
-            paths = made["files"].get(kind) or []
-            if paths:
-                print(import_files(con, paths, kind, note="demo", progress=None).message)
-        if not args.no_link:
-            from hssk.link import run_linkage
-
-            print(run_linkage(con, progress=_progress).message)
+    db = args.db or DEMO_DB
+    print(f"Đang tạo dữ liệu mẫu ({vn_int(args.residents)} người dân, seed {args.seed}) vào {args.out}, "
+          f"cơ sở dữ liệu {db} …")
+    made = load_demo(db, args.out, residents=args.residents, seed=args.seed, link=not args.no_link,
+                     progress=_progress)
     print(f"Xong. Dữ liệu đúng (truth) để kiểm thử: {made['truth_dir']}")
     return 0
 
@@ -105,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2026, help="hạt giống ngẫu nhiên (mặc định 2026)")
     p.add_argument("--out", default="data/demo", help="thư mục ghi tệp mẫu (mặc định data/demo)")
     p.add_argument("--no-link", action="store_true", help="không chạy ghép nối sau khi nạp")
-    add_db_option(p)
+    p.add_argument("--db", help="tệp cơ sở dữ liệu cho dữ liệu mẫu (mặc định data/demo/demo.duckdb; không bao giờ là "
+                                "cơ sở dữ liệu đã có dữ liệu thật)")
     p.set_defaults(func=cmd_demo)
 
     export = sub.add_parser("export", help="xuất dữ liệu ra tệp CSV")

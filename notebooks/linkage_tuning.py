@@ -23,11 +23,14 @@
 # Tham số (biến môi trường):
 # - `HSSK_DB` — cơ sở dữ liệu nguồn (chỉ đọc). Không có hoặc chưa có dữ liệu: tạo bộ dữ liệu mẫu.
 # - `HSSK_TRUTH` — thư mục dữ liệu đúng (truth) nếu có; với dữ liệu mẫu thì dùng truth của nó.
-# - `HSSK_CONFIG` — tệp cấu hình nhận ngưỡng mới (mặc định `data/config.toml`); mô hình lưu vào
-#   đường dẫn `[linkage] model` của tệp đó.
+# - `HSSK_CONFIG` — tệp cấu hình nhận ngưỡng mới (mặc định `data/config.toml`, các chú thích được giữ nguyên);
+#   mô hình lưu vào đường dẫn `[linkage] model` của tệp đó — trừ mô hình đi kèm phần mềm
+#   (`data/model/linkage_model.json`), không bao giờ bị ghi đè: khi đó mô hình mới lưu vào `data/local/` của trạm
+#   và tệp cấu hình được trỏ tới đó.
 # - `HSSK_NOTEBOOK_RESIDENTS` — số người dân của bộ dữ liệu mẫu (mặc định 3000).
 # - `HSSK_NOTEBOOK_OUT` — thư mục lưu các biểu đồ dạng HTML chạy offline (mặc định `notebooks/output`).
-# - `HSSK_NOTEBOOK_SAVE` — `0` để chỉ xem, không lưu mô hình và ngưỡng.
+# - `HSSK_NOTEBOOK_SAVE` — `1` để lưu mô hình và ngưỡng đã chọn (mặc định chỉ xem, không ghi gì; hoặc đặt
+#   `LUU = True` ở mục 6).
 
 # %%
 import os
@@ -56,14 +59,15 @@ SOURCE_DB = os.environ.get("HSSK_DB")
 TRUTH_DIR = os.environ.get("HSSK_TRUTH")
 RESIDENTS = int(os.environ.get("HSSK_NOTEBOOK_RESIDENTS", "3000"))
 OUT = Path(os.environ.get("HSSK_NOTEBOOK_OUT", ROOT / "notebooks" / "output"))
-SAVE = os.environ.get("HSSK_NOTEBOOK_SAVE", "1") != "0"
+SAVE = os.environ.get("HSSK_NOTEBOOK_SAVE", "0") == "1"
 SEED = train.DEFAULT_SEED
 OUT.mkdir(parents=True, exist_ok=True)
 
 CONFIG = hssk_config.load_config()
 SETTINGS = linkage_config(CONFIG)
 print("Cấu hình:", hssk_config.CONFIG_PATH)
-print("Mô hình sẽ lưu vào:", SETTINGS["model_path"])
+MODEL_TARGET = hssk_config.station_model_path(SETTINGS["model_path"])
+print("Mô hình sẽ lưu vào (nếu chọn lưu):", MODEL_TARGET)
 print("Ngưỡng hiện tại: trên", SETTINGS["upper"], "— dưới", SETTINGS["lower"])
 
 # %% [markdown]
@@ -307,16 +311,19 @@ display(Markdown(f"**Ngưỡng chọn:** trên = `{upper}`, dưới = `{lower}`"
 # và ngưỡng trong tệp cấu hình — lệnh `hssk link` và ứng dụng đọc từ đây.
 
 # %%
-if SAVE:
-    meta = train.save(linker, SETTINGS["model_path"], training=training,
+LUU = SAVE  # đặt True để lưu mô hình và ngưỡng
+if LUU:
+    meta = train.save(linker, MODEL_TARGET, training=training,
                       data_summary={"n_records": records.num_rows,
                                     "by_source": frame["source"].value_counts().to_dict()})
     CONFIG.setdefault("linkage", {})
     CONFIG["linkage"]["upper"] = upper
     CONFIG["linkage"]["lower"] = lower
+    if MODEL_TARGET != SETTINGS["model_path"]:
+        CONFIG["linkage"]["model"] = hssk_config.relative_to_root(MODEL_TARGET)
     hssk_config.save_config(CONFIG)
-    print(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {SETTINGS['model_path']}")
+    print(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {MODEL_TARGET}")
     print(f"Đã ghi ngưỡng vào {hssk_config.CONFIG_PATH}: trên {upper}, dưới {lower}")
 else:
-    print("HSSK_NOTEBOOK_SAVE=0: không lưu gì.")
+    print("Chỉ xem: không lưu gì (đặt HSSK_NOTEBOOK_SAVE=1 hoặc LUU = True để lưu).")
 session.close()

@@ -20,7 +20,7 @@ VEGA_LITE = "application/vnd.vegalite.v5+json"
 def notebook_env(tmp_path, monkeypatch):
     config = tomllib.loads(CONFIG_PATH.read_text(encoding="utf-8"))
     config["linkage"]["model"] = str(tmp_path / "model" / "linkage_model.json")
-    lines = []
+    lines = ["# chú thích của trạm: phải còn sau khi lưu"]
     for section, values in config.items():
         lines.append(f"[{section}]")
         lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()]
@@ -28,6 +28,7 @@ def notebook_env(tmp_path, monkeypatch):
     config_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setenv("HSSK_CONFIG", str(config_path))
     monkeypatch.setenv("HSSK_NOTEBOOK_RESIDENTS", "500")
+    monkeypatch.setenv("HSSK_NOTEBOOK_SAVE", "1")  # the analyst asks for it; by default the notebook writes nothing
     monkeypatch.setenv("HSSK_NOTEBOOK_OUT", str(tmp_path / "charts"))
     monkeypatch.delenv("HSSK_DB", raising=False)
     monkeypatch.delenv("HSSK_TRUTH", raising=False)
@@ -54,6 +55,7 @@ def test_notebook_runs_offline_and_saves_model_and_thresholds(notebook_env):
     assert settings["comparisons"] and settings["probability_two_random_records_match"] > 0
     linkage = tomllib.loads(config_path.read_text(encoding="utf-8"))["linkage"]
     assert 0 < linkage["lower"] <= linkage["upper"] <= 1
+    assert config_path.read_text(encoding="utf-8").startswith("# chú thích của trạm")
     assert CONFIG_PATH.read_bytes() == shipped_config
     assert (ROOT / "data" / "model" / "linkage_model.json").read_bytes() == shipped_model
 

@@ -73,6 +73,24 @@ create table if not exists clean (
     extra json
 );
 
+-- The village a record names when villages.csv does not know it (its spelling and the key spellings share), and
+-- where `village` came from when it was resolved after the import: 'register' (the register names that village)
+-- or 'mapping' (the head mapped the spelling). NULL: from villages.csv at import. hssk.ingest.villages.
+alter table clean add column if not exists village_spelled varchar;
+alter table clean add column if not exists village_key varchar;
+alter table clean add column if not exists village_from varchar;
+
+-- The head's mappings of village spellings to villages (append-only: the newest row of a key wins).
+create sequence if not exists seq_village_mapping start 1;
+create table if not exists village_mappings (
+    mapping_id integer primary key default nextval('seq_village_mapping'),
+    village_key varchar not null,
+    spelling varchar not null,
+    village varchar not null,
+    mapped_by varchar,
+    mapped_at timestamp not null
+);
+
 create table if not exists findings (
     rec_uid varchar not null,
     kind varchar not null,

@@ -40,7 +40,7 @@ from hssk.normalize import (
     normalize_sex,
     normalize_status,
     parse_date,
-    village_and_old_unit,
+    village_fields,
 )
 
 S, F = pa.string(), pa.float64()
@@ -71,7 +71,7 @@ def _one(fn):
     return lambda v: (fn(v),)
 
 
-_village = _recipe(village_and_old_unit)
+_village = _recipe(village_fields)
 reference.on_reload(_birth.cache_clear)
 reference.on_reload(_village.cache_clear)
 
@@ -115,7 +115,8 @@ def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table
     out["religion"] = map_unique(col("religion"), _one(normalize_religion), [S])[0]
     out["address"], out["_legacy_address"] = fix_text_column(col("address"))
     village_text = fix_text_column(col("village"))[0]
-    out["village"], out["old_unit"] = map_unique_pairs(village_text, out["address"], _village, [S, S])
+    out["village"], out["old_unit"], out["village_spelled"], out["village_key"] = map_unique_pairs(
+        village_text, out["address"], _village, [S, S, S, S])
     out["phone"] = phone_column(col("phone"), normalize_phone)
     out["household_code"] = trimmed(col("household_code"), upper=True)
     for field in FREE_TEXT:

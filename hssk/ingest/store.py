@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
-from hssk.ingest import KINDS, SNAPSHOT_KINDS
+from hssk.ingest import KINDS, SNAPSHOT_KINDS, villages
 from hssk.ingest.readers import Sheet, read_sheets
 from hssk.ingest.standardize import standardize
 
@@ -145,6 +145,7 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         n_rows = sum(f["rows"] for f in files)
         con.execute("update import_batches set n_rows = ? where batch_id = ?", [n_rows, batch_id])
         _dedupe_record_keys(con, batch_id)
+        villages.resolve(con)  # a new register may name villages the earlier files spelled
         n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute("commit")
     except BaseException:
@@ -428,6 +429,7 @@ def undo_last_import(con: duckdb.DuckDBPyConnection) -> int | None:
         con.execute("update import_batches set undone_at = now() where batch_id = ?", [batch_id])
         con.execute("delete from findings where batch_id = ?", [batch_id])
         con.execute("delete from clean where batch_id = ?", [batch_id])
+        villages.resolve(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

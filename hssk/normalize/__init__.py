@@ -6,7 +6,8 @@ only for small vocabularies (words, codes, dates) and rare cells. Lookups built 
 cleared by `hssk.reference.reload()`.
 """
 
-from hssk.normalize.address import Address, match_village, parse_address, village_and_old_unit
+from hssk.normalize.address import (Address, match_village, parse_address, village_and_old_unit, village_fields,
+                                   village_key)
 from hssk.normalize.codes import (
     normalize_ethnicity,
     normalize_event_kind,
@@ -65,4 +66,6 @@ __all__ = [
     "title_case",
     "tone_key",
     "village_and_old_unit",
+    "village_fields",
+    "village_key",
 ]

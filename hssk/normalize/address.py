@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from hssk import reference
-from hssk.normalize.text import ascii_key, fix_text, strip_accents, tone_key
+from hssk.normalize.text import ascii_key, fix_text, strip_accents, title_case, tone_key
 
-__all__ = ["Address", "parse_address", "match_village", "village_and_old_unit"]
+__all__ = ["Address", "parse_address", "match_village", "village_and_old_unit", "village_spelling",
+           "village_fields"]
 
 LEVELS = ("house", "village", "commune", "district", "province")
 
@@ -351,6 +352,37 @@ def village_and_old_unit(village_cell, address) -> tuple[str | None, str | None]
             if village_origin and ascii_key(village_origin) != key:
                 old_unit = None
     return village, old_unit
+
+
+def village_spelling(village_cell, address) -> tuple[str | None, str | None]:
+    """(how the record writes its village, the key spellings of one village share) when the record names a
+    village at all — from the village column, else the village part of the address. "THÔN XUÂN DỤC" →
+    ("Xuân Dục", "xuan duc"). The register is the authority on which villages exist, so a name villages.csv does
+    not know is kept this way and becomes a village when the register names it (hssk.ingest.villages)."""
+    text = fix_text(village_cell)
+    if text is None and (address_text := fix_text(address)) is not None:
+        parsed = _village_and_commune(address_text)
+        text = parsed.village.split(",")[-1].strip() if parsed.village else None
+    if text is None:
+        return None, None
+    text = _VILLAGE_PREFIX_RE.sub("", text).strip(_STRIP) or text
+    return title_case(text), village_key(text)
+
+
+def village_key(name) -> str | None:
+    """The key two spellings of one village share: accent-free, lower case, single spaces, no Thôn/Xóm prefix."""
+    text = fix_text(name)
+    if text is None:
+        return None
+    text = _VILLAGE_PREFIX_RE.sub("", text).strip(_STRIP) or text
+    return " ".join(ascii_key(text).replace("-", " ").split()) or None
+
+
+def village_fields(village_cell, address) -> tuple[str | None, str | None, str | None, str | None]:
+    """(canonical village, old unit, spelling, key): the spelling and key only when no canonical village was found."""
+    village, old_unit = village_and_old_unit(village_cell, address)
+    spelled, key = (None, None) if village else village_spelling(village_cell, address)
+    return village, old_unit, spelled, key
 
 
 for _cache in (_known_names, _suffix_res, _village_index, _match_exact, _old_units, _new_units, _village_old_unit,

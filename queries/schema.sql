@@ -14,6 +14,8 @@ create table if not exists import_batches (
     n_rows integer,
     undone_at timestamp
 );
+-- who imported the batch (the app's user, or the OS user from the command line): data entry may undo its own
+alter table import_batches add column if not exists created_by varchar;
 
 create table if not exists import_files (
     file_id integer primary key,

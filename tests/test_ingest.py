@@ -318,3 +318,17 @@ def test_an_import_leaves_other_connections_settings_alone(con, tmp_path):
     assert seen and all(mine is True for mine, _ in seen)  # the other connection, during the import
     assert (False,) == tuple({importing for _, importing in seen[:-1]})  # the importing one, while it imports
     assert con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0] is True
+
+
+def test_data_entry_may_undo_only_its_own_last_import(con, tmp_path):
+    from hssk import audit
+
+    with audit.acting_as("lan", "nhap_lieu"):
+        import_files(con, [write_xlsx(tmp_path / "a.xlsx", [HSSK_HEADER] + HSSK_ROWS[:1])], "hssk")
+    with audit.acting_as("minh", "nhap_lieu"):
+        import_files(con, [write_xlsx(tmp_path / "b.xlsx", [HSSK_HEADER] + HSSK_ROWS[1:])], "hssk")
+    with pytest.raises(HsskError, match="do minh thực hiện"):
+        undo_last_import(con, only_by="lan")
+    assert len(clean_rows(con)) == 2
+    assert undo_last_import(con, only_by="minh") is not None
+    assert len(clean_rows(con)) == 1

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
+from hssk import audit
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS, SNAPSHOT_KINDS, villages
@@ -139,8 +140,8 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
     con.execute("begin transaction")
     try:
         batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
-        con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows) "
-                    "values (?, ?, ?, ?, ?, 0)", [batch_id, kind, now, note, len(fresh)])
+        con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows, created_by) "
+                    "values (?, ?, ?, ?, ?, 0, ?)", [batch_id, kind, now, note, len(fresh), audit.current_actor()[0]])
         files = _insert_files(con, kind, batch_id, fresh, overrides, now, progress)
         n_rows = sum(f["rows"] for f in files)
         con.execute("update import_batches set n_rows = ? where batch_id = ?", [n_rows, batch_id])
@@ -416,14 +417,26 @@ def raw_row(con: duckdb.DuckDBPyConnection, rec_uid: str) -> dict[str, str | Non
     return {header or f"Cột {i + 1}": cell for i, (header, cell) in enumerate(zip(headers, cells))}
 
 
-def undo_last_import(con: duckdb.DuckDBPyConnection) -> int | None:
+def last_import(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest import not undone: batch_id, kind, created_at, created_by, n_rows (None when there is none)."""
+    rows = con.execute("select batch_id, kind, created_at, created_by, n_rows from import_batches "
+                       "where undone_at is null order by batch_id desc limit 1").fetchall()
+    return dict(zip(("batch_id", "kind", "created_at", "created_by", "n_rows"), rows[0])) if rows else None
+
+
+def undo_last_import(con: duckdb.DuckDBPyConnection, *, only_by: str | None = None) -> int | None:
     """Take back the newest import (the import page's undo). Raw rows stay, as everything read is kept: the batch
     is marked undone and its derived clean rows and findings are removed, so the previous snapshot is current
-    again and the same files can be imported anew. Returns the batch id, or None when there is nothing to undo."""
-    row = con.execute("select max(batch_id) from import_batches where undone_at is null").fetchone()
-    if not row or row[0] is None:
+    again and the same files can be imported anew. Returns the batch id, or None when there is nothing to undo.
+    only_by: undo only if that user made it (data entry may take back its own last import, nobody else's)."""
+    last = last_import(con)
+    if last is None:
         return None
-    batch_id = row[0]
+    if only_by is not None and last["created_by"] != only_by:
+        raise HsskError("Chỉ hoàn tác được lần nhập gần nhất do chính bạn thực hiện; lần nhập gần nhất "
+                        f"(lô số {last['batch_id']}) do {last['created_by'] or 'người khác'} thực hiện.",
+                        "last batch made by someone else")
+    batch_id = last["batch_id"]
     con.execute("begin transaction")
     try:
         con.execute("update import_batches set undone_at = now() where batch_id = ?", [batch_id])

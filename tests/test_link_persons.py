@@ -218,3 +218,31 @@ def test_undo_of_an_accept_unmerges(linked):
     assert person_of(linked, "hssk:H5") == alone  # its old generated id comes back
     assert resolve_person_id(linked, alone) == alone
     assert linked.execute("select count(*) from review_queue where record_key_l = 'hssk:H5'").fetchall()[0][0] == 1
+
+
+def test_the_queue_shows_first_the_pairs_that_change_a_kpi_and_says_what_waits(tmp_path):
+    """An HSSK record that matches nobody (off the register) and a register person without a record, paired in
+    the review band, come before a stronger pair that changes no count; queue_stakes counts them."""
+    from hssk.link.review import queue_stakes, review_pairs
+
+    from hssk.db import connect
+
+    con = connect(":memory:")
+    queue = [("hssk:A", "population:111111111111", "hssk", "population", 0.70, 1.0),
+             ("hssk:B", "population:222222222222", "hssk", "population", 0.95, 4.0)]
+    ensure_schema(con)
+    con.execute("insert into link_runs (run_id, started_at, thresholds, n_records, n_pairs) values "
+                "(1, now()::timestamp, ?, 4, 2)", [json.dumps({"upper": 0.99, "lower": 0.5})])
+    for key_l, key_r, kind_l, kind_r, p, w in queue:
+        con.execute("insert into link_predictions values (1, ?, ?, ?, ?, ?, ?, false)", [key_l, key_r, kind_l, kind_r, p, w])
+    # B already belongs to the register person 2 through another record; A and register person 1 are alone.
+    con.execute("""insert into person_records values ('hssk:A', 'hssk', 'A', 'GA', 1),
+        ('population:111111111111', 'population', '111111111111', 'P111111111111', 1),
+        ('hssk:B', 'hssk', 'B', 'GB', 1), ('hssk:B2', 'hssk', 'B2', 'P222222222222', 1),
+        ('population:222222222222', 'population', '222222222222', 'P222222222222', 1)""")
+    pairs = review_pairs(con)
+    assert list(pairs["record_key_l"]) == ["hssk:A", "hssk:B"]
+    assert list(pairs["impact"]) == [2, 1]
+    stakes = queue_stakes(con)
+    assert stakes["residents_missing_record"] == 1 and stakes["records_off_register"] == 2
+    assert stakes["coverage_points"] == 50.0

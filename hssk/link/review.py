@@ -20,6 +20,18 @@ REASONS = {
 }
 
 
+# One click beside the free text on the review page: the reasons reviewers give most.
+PRESET_REASONS = (
+    "Trùng số định danh / CCCD",
+    "Cùng họ tên, ngày sinh và thôn",
+    "Cùng hộ gia đình, cùng người",
+    "Sai chính tả họ tên",
+    "Người khác: sinh đôi / anh chị em",
+    "Người khác: trùng tên, khác ngày sinh",
+    "Người khác: khác hộ, khác thôn",
+)
+
+
 def review_pairs(con: duckdb.DuckDBPyConnection, *, reason: str | None = None, limit: int = 200) -> pd.DataFrame:
     """Pairs waiting for a decision, strongest first, each with both records' identity fields.
 
@@ -28,6 +40,19 @@ def review_pairs(con: duckdb.DuckDBPyConnection, *, reason: str | None = None, l
     """
     ensure_schema(con)
     return run_query(con, "link_review_pairs", reason=reason, limit=int(limit))
+
+
+def queue_stakes(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the review queue holds for the KPIs: pairs waiting, residents counted as missing a record who have a
+    candidate there, records counted off the register, and the coverage points (pp) those residents are worth."""
+    pairs = review_pairs(con, limit=1_000_000)
+    residents = pairs.loc[pairs["resident_missing_record"].fillna(False).astype(bool), "register_person"].nunique()
+    off_register = pairs.loc[pairs["record_off_register"].fillna(False).astype(bool)]
+    n_off = len(set(off_register["record_key_l"].where(off_register["kind_l"] == "hssk", off_register["record_key_r"])))
+    alive = con.execute("select count(distinct person_id) from person_records where kind = 'population'"
+                        ).fetchall()[0][0]
+    return {"pairs": len(pairs), "residents_missing_record": int(residents), "records_off_register": int(n_off),
+            "coverage_points": 100.0 * residents / alive if alive else 0.0}
 
 
 def person_records(con: duckdb.DuckDBPyConnection, person_id: str) -> pd.DataFrame:

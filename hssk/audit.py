@@ -238,12 +238,12 @@ def _compare(con, tail: _Tail, key: bytes | None, anchor: dict, where: str, lag_
         return [Break("anchor_invalid", f"{where} có chữ ký sai: mốc neo đã bị sửa hoặc khóa đã bị thay.")]
     n, last_id, head = anchor["n_events"], anchor["last_audit_id"], anchor["head_hash"]
     if n > 0 and tail.n_events == 0:
-        return [Break("emptied", f"Nhật ký bị xóa sạch: {where.lower()} ghi {vn_int(n)} sự kiện, đến #{last_id},"
+        return [Break("emptied", f"{where} ghi {vn_int(n)} sự kiện, đến #{last_id},"
                                  " nay không còn sự kiện nào.")]
     if last_id is None:
         return []
     if tail.last_audit_id is None or tail.last_audit_id < last_id:
-        return [Break("cut_tail", f"Mất các sự kiện cuối: {where.lower()} ghi sự kiện cuối là #{last_id}"
+        return [Break("cut_tail", f"{where} ghi sự kiện cuối là #{last_id}"
                                   f" ({vn_int(n)} sự kiện), nhật ký nay chỉ đến #{tail.last_audit_id}"
                                   f" ({vn_int(tail.n_events)} sự kiện).", tail.last_audit_id)]
     row = con.execute("select row_hash from audit_log where audit_id = ?", [last_id]).fetchone()

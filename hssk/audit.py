@@ -128,7 +128,9 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str | None, role: str | No
                 con.execute("rollback")
             raise
         path = keys.side_path(con, _ANCHOR_FILE)
-        if path is not None:  # after the commit: at worst (a crash in between) the file lags one event behind
+        # After the commit, so the file never runs ahead of the log: inside the caller's transaction (which may
+        # still roll back) it waits for the next append. A file behind the log is fine (the rows are signed).
+        if path is not None and own:
             keys.write_private(path, json.dumps(anchor, ensure_ascii=False, default=str) + "\n")
     return tail.last_audit_id
 
@@ -253,11 +255,11 @@ def _compare(con, tail: _Tail, key: bytes | None, anchor: dict, where: str, lag_
         return [Break("anchor_mismatch", f"Sự kiện #{last_id} không còn khớp với {where.lower()}: chuỗi băm đã bị"
                                          " tính lại sau khi sửa.", last_id)]
     later = tail.last_audit_id > last_id
-    if later and not (lag_ok and tail.n_events - n <= 1):
+    if later and not lag_ok:
         extra = con.execute("select count(*) from audit_log where audit_id > ?", [last_id]).fetchone()[0]
         return [Break("added_after_anchor", f"{vn_int(extra)} sự kiện sau #{last_id} được thêm mà không qua phần"
                                             f" mềm ({where.lower()} dừng ở #{last_id}).", last_id)]
-    if not later and tail.n_events != n:
+    if tail.n_events < n or (not later and tail.n_events != n):
         return [Break("deleted", f"{where} ghi {vn_int(n)} sự kiện, nhật ký còn {vn_int(tail.n_events)}:"
                                  " đã có sự kiện bị xóa.")]
     return []

@@ -254,12 +254,18 @@ def test_a_log_from_before_signatures_is_anchored_not_flagged(con):
     assert check.ok and check.n_events == 4 and check.unsigned_before_anchor == 3
 
 
-def test_record_inside_the_callers_transaction_rolls_back_with_it(con):
+@pytest.mark.parametrize("fixture", ["con", "file_con"])
+def test_record_inside_the_callers_transaction_rolls_back_with_it(request, fixture):
+    con = request.getfixturevalue(fixture)
     _events(con, 2)
     con.execute("begin")
     audit.record(con, "an", "truong_tram", "login")
     con.execute("rollback")
     assert audit.verify(con).ok and audit.verify(con).n_events == 2
+    con.execute("begin")
+    audit.record(con, "an", "truong_tram", "login")
+    con.execute("commit")
+    assert audit.verify(con).ok and audit.verify(con).n_events == 3
 
 
 def test_every_new_action_has_vietnamese_words():

@@ -16,17 +16,18 @@ import getpass
 import hashlib
 import json
 import threading
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import pandas as pd
 
 from hssk import keys
 from hssk.fmt import vn_int
+from hssk.queries import load_query
 
 ACTIONS: dict[str, str] = {
     "first_run": "Tạo tài khoản trưởng trạm đầu tiên",
@@ -106,13 +107,17 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str | None, role: str | No
         raise ValueError(f"unknown audit action {action!r}")
     detail_json = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
     with _append_lock:
-        key = keys.get_key(con, "audit")
+        db_file = keys.database_file(con)
+        key = keys.key_for(db_file, "audit")
+        anchor_path = keys.side_file(db_file, _ANCHOR_FILE)
+        _ensure_tables(con, db_file)
         own = not _in_transaction(con)
         if own:
             con.execute("begin")
         try:
             tail = _tail(con)
-            problems = {p.kind: p for p in reversed(_anchor_problems(con, tail, key, cheap=True))}
+            found = _anchor_problems(con, tail, key, anchor_path, cheap=True)
+            problems = {p.kind: p for p in reversed(found)}
             for problem in reversed(list(problems.values())):
                 tail = _append(con, key, tail, None, None, "audit_break", problem.kind,
                                json.dumps({"message": problem.message}, ensure_ascii=False, sort_keys=True))
@@ -127,7 +132,7 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str | None, role: str | No
             if own:
                 con.execute("rollback")
             raise
-        path = keys.side_path(con, _ANCHOR_FILE)
+        path = anchor_path
         # After the commit, so the file never runs ahead of the log: inside the caller's transaction (which may
         # still roll back) it waits for the next append. A file behind the log is fine (the rows are signed).
         if path is not None and own:
@@ -135,17 +140,35 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str | None, role: str | No
     return tail.last_audit_id
 
 
+_ensured: set[Path] = set()
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection, db_file: Path | None) -> None:
+    """A database last opened by an older version (or only by the command line) gets the signature column and the
+    anchor table before the first append (queries/app_schema.sql only adds what is missing)."""
+    if db_file in _ensured:
+        return
+    found = con.execute("select count(*) from duckdb_columns() where schema_name = 'main' and"
+                        " ((table_name = 'audit_log' and column_name = 'row_mac') or table_name = 'audit_anchor')"
+                        ).fetchone()[0]
+    if found < 2:
+        con.execute(load_query("app_schema"))
+    if db_file is not None:
+        _ensured.add(db_file)
+
+
 @dataclass(frozen=True)
 class _Tail:
     n_events: int
     last_audit_id: int | None
     head_hash: str
+    n_signed: int = 0
 
 
 def _tail(con: duckdb.DuckDBPyConnection) -> _Tail:
-    n, last_id = con.execute("select count(*), max(audit_id) from audit_log").fetchone()
-    head = con.execute("select row_hash from audit_log where audit_id = ?", [last_id]).fetchone() if n else None
-    return _Tail(n, last_id, head[0] if head else "")
+    n, last_id, head, signed = con.execute(
+        "select count(*), max(audit_id), arg_max(row_hash, audit_id), count(row_mac) from audit_log").fetchone()
+    return _Tail(n, last_id, head or "", signed)
 
 
 def _append(con, key, tail: _Tail, user_name, role, action, target, detail_json) -> _Tail:
@@ -158,7 +181,7 @@ def _append(con, key, tail: _Tail, user_name, role, action, target, detail_json)
         [audit_id, at, user_name, role, action, target, detail_json, tail.head_hash, row_hash,
          keys.sign(key, row_hash)],
     )
-    return _Tail(tail.n_events + 1, audit_id, row_hash)
+    return _Tail(tail.n_events + 1, audit_id, row_hash, tail.n_signed + 1)
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
@@ -188,9 +211,8 @@ def _db_anchor(con: duckdb.DuckDBPyConnection) -> dict | None:
             "updated_at": row[3].isoformat(sep=" "), "mac": row[4]}
 
 
-def _file_anchor(con: duckdb.DuckDBPyConnection) -> tuple[Path | None, dict | None, bool]:
+def _file_anchor(path: Path | None) -> tuple[Path | None, dict | None, bool]:
     """(path, anchor, readable): the anchor file next to the database."""
-    path = keys.side_path(con, _ANCHOR_FILE)
     if path is None or not path.exists():
         return path, None, True
     try:
@@ -203,15 +225,15 @@ def _file_anchor(con: duckdb.DuckDBPyConnection) -> tuple[Path | None, dict | No
         return path, None, False
 
 
-def _anchor_problems(con: duckdb.DuckDBPyConnection, tail: _Tail, key: bytes | None, *,
+def _anchor_problems(con: duckdb.DuckDBPyConnection, tail: _Tail, key: bytes | None, anchor_path: Path | None, *,
                      cheap: bool = False) -> list[Break]:
     """What the two anchors (in the database, in the file next to it) say is wrong with the log's end.
 
     `cheap` (at each append) looks only at the end of the log; `verify` walks the whole chain besides."""
     problems: list[Break] = []
-    signed = con.execute("select count(row_mac) from audit_log").fetchone()[0]
+    signed = tail.n_signed
     db_anchor = _db_anchor(con)
-    path, file_anchor, readable = _file_anchor(con)
+    path, file_anchor, readable = _file_anchor(anchor_path)
     if db_anchor is None:
         if signed or file_anchor is not None:
             problems.append(Break("anchor_missing", "Mất mốc neo trong cơ sở dữ liệu (bảng audit_anchor) dù nhật ký"
@@ -248,7 +270,8 @@ def _compare(con, tail: _Tail, key: bytes | None, anchor: dict, where: str, lag_
         return [Break("cut_tail", f"{where} ghi sự kiện cuối là #{last_id}"
                                   f" ({vn_int(n)} sự kiện), nhật ký nay chỉ đến #{tail.last_audit_id}"
                                   f" ({vn_int(tail.n_events)} sự kiện).", tail.last_audit_id)]
-    row = con.execute("select row_hash from audit_log where audit_id = ?", [last_id]).fetchone()
+    row = ((tail.head_hash,) if last_id == tail.last_audit_id else
+           con.execute("select row_hash from audit_log where audit_id = ?", [last_id]).fetchone())
     if row is None:
         return [Break("deleted", f"{where} ghi sự kiện #{last_id}, sự kiện này đã bị xóa.", last_id)]
     if row[0] != head:
@@ -393,9 +416,11 @@ def verify(con: duckdb.DuckDBPyConnection, *, checkpoints: Iterable[str] = ()) -
         span = f"#{first}" if first == last else f"#{first} đến #{last}"
         breaks.append(Break("bad_signature", f"Sự kiện {span} có chữ ký sai: chuỗi băm đã bị tính lại (hoặc tệp"
                                              " khóa đã bị thay).", first))
-    tail = _Tail(len(rows), rows[-1][0] if rows else None, rows[-1][8] if rows else "")
+    tail = _Tail(len(rows), rows[-1][0] if rows else None, rows[-1][8] if rows else "",
+                 sum(row[9] is not None for row in rows))
     chain_found_deletion = any(b.kind == "deleted" for b in breaks)
-    breaks += [b for b in _anchor_problems(con, tail, key) if not (chain_found_deletion and b.kind == "deleted")]
+    anchor_path = keys.side_path(con, _ANCHOR_FILE)
+    breaks += [b for b in _anchor_problems(con, tail, key, anchor_path) if not (chain_found_deletion and b.kind == "deleted")]
     by_id = {row[0]: row[8] for row in rows}
     for code in checkpoints:
         audit_id, _, prefix = str(code).strip().partition("-")

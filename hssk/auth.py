@@ -192,7 +192,9 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=4)
 def _load_common(path: str, mtime: float) -> tuple[frozenset[str], frozenset[str]]:
     exact, words = set(), set()
-    for line in open(path, encoding="utf-8"):
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    for line in lines:
         entry = "" if line.startswith("#") else re.sub(r"\s+", "", _fold(line))
         if not entry:
             continue
@@ -487,7 +489,7 @@ def _throttle_row(con, settings: SecuritySettings, scope: str, subject: str, now
                       " where scope = ? and subject = ?", [scope, subject]).fetchone()
     if row is None:
         return None
-    failures, last_failure_at, locked_until = row
+    _, last_failure_at, locked_until = row
     forgotten = now - last_failure_at > timedelta(minutes=settings.failure_window_minutes)
     if forgotten and (locked_until is None or locked_until <= now):
         return None

@@ -32,7 +32,11 @@ def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 def side_path(con: duckdb.DuckDBPyConnection, suffix: str) -> Path | None:
     """`<key dir>/<database file name>.<suffix>`: where a file that belongs to this database but must not be in
     it lives (None for an in-memory database)."""
-    db_file = database_file(con)
+    return side_file(database_file(con), suffix)
+
+
+def side_file(db_file: Path | None, suffix: str) -> Path | None:
+    """`side_path` for a database file already known (one query less on a hot path)."""
     if db_file is None:
         return None
     folder = Path(os.environ["HSSK_KEY_DIR"]) if os.environ.get("HSSK_KEY_DIR") else db_file.parent
@@ -45,7 +49,12 @@ def key_path(con: duckdb.DuckDBPyConnection, purpose: str) -> Path | None:
 
 def get_key(con: duckdb.DuckDBPyConnection, purpose: str, *, create: bool = True) -> bytes | None:
     """The key for `purpose`; created (random, owner-only file) when missing and `create`, else None."""
-    path = key_path(con, purpose)
+    return key_for(database_file(con), purpose, create=create)
+
+
+def key_for(db_file: Path | None, purpose: str, *, create: bool = True) -> bytes | None:
+    """`get_key` for a database file already known (None: in memory)."""
+    path = side_file(db_file, f"{purpose}.key")
     if path is None:
         if purpose not in _memory_keys and create:
             _memory_keys[purpose] = secrets.token_bytes(_KEY_BYTES)

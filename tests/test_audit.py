@@ -120,8 +120,8 @@ TAMPERING = {
     "cut the tail": ("delete from audit_log where audit_id >= 5", "cut_tail"),
     "empty the log": ("delete from audit_log", "emptied"),
     "remove the anchor": ("delete from audit_anchor", "anchor_missing"),
-    "forge the anchor": ("update audit_anchor set n_events = 4, last_audit_id = 4,"
-                         " head_hash = (select row_hash from audit_log where audit_id = 4)", "anchor_invalid"),
+    "forge the anchor": (("update audit_anchor set n_events = 4, last_audit_id = 4,"
+                          " head_hash = (select row_hash from audit_log where audit_id = 4)"), "anchor_invalid"),
 }
 
 
@@ -272,3 +272,17 @@ def test_every_new_action_has_vietnamese_words():
     for action in ("password_changed", "password_reset", "lockout", "lockout_cleared", "session_ended",
                    "audit_break"):
         assert audit.ACTIONS[action] and not audit.ACTIONS[action].isascii()
+
+
+def test_an_append_to_a_log_made_by_an_older_version_adds_what_is_missing(tmp_path):
+    """The command line opens databases without the app's schema: its first record must still work."""
+    con = db.connect(tmp_path / "cu.duckdb")
+    con.execute("create sequence seq_audit start 1")
+    con.execute("create table audit_log (audit_id bigint not null, logged_at timestamp not null, user_name varchar,"
+                " role varchar, action varchar not null, target varchar, detail json, prev_hash varchar,"
+                " row_hash varchar not null)")
+    with audit.acting_as("an", "truong_tram"):
+        audit.record_action(con, "import", target="dan_cu")
+    check = audit.verify(con)
+    assert check.ok and check.n_events == 1
+    con.close()

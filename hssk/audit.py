@@ -203,6 +203,10 @@ def _signed_anchor(key: bytes, tail: _Tail) -> dict:
 
 
 def _db_anchor(con: duckdb.DuckDBPyConnection) -> dict | None:
+    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'main'"
+                         " and table_name = 'audit_anchor'").fetchone()[0]
+    if not exists:  # a database from before anchors, opened read-only
+        return None
     row = con.execute("select n_events, last_audit_id, head_hash, updated_at, mac from audit_anchor"
                       " where anchor_id = 1").fetchone()
     if row is None:
@@ -289,10 +293,9 @@ def _compare(con, tail: _Tail, key: bytes | None, anchor: dict, where: str, lag_
 
 
 def _has_users(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        return con.execute("select count(*) from users").fetchone()[0] > 0
-    except duckdb.CatalogException:
-        return False
+    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'main'"
+                         " and table_name = 'users'").fetchone()[0]
+    return bool(exists) and con.execute("select count(*) from users").fetchone()[0] > 0
 
 
 
@@ -378,13 +381,15 @@ def verify(con: duckdb.DuckDBPyConnection, *, checkpoints: Iterable[str] = ()) -
 
     Finds an edited row, a deleted row, a chain recomputed without the key, a cut tail, an emptied log, a missing
     or forged anchor, breaks already found at an append, and checkpoint codes that no longer match."""
-    try:
-        rows = con.execute(
-            "select audit_id, logged_at, user_name, role, action, target, detail, prev_hash, row_hash, row_mac"
-            " from audit_log order by audit_id"
-        ).fetchall()
-    except duckdb.CatalogException:  # a database the app never opened: no log yet
+    columns = {name for (name,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'main' and table_name = 'audit_log'"
+    ).fetchall()}
+    if not columns:  # a database the app never opened: no log yet
         return AuditCheck(0, None, "", ())
+    rows = con.execute(
+        "select audit_id, logged_at, user_name, role, action, target, detail, prev_hash, row_hash,"
+        f" {'row_mac' if 'row_mac' in columns else 'null'} from audit_log order by audit_id"  # older versions: none
+    ).fetchall()
     key = keys.get_key(con, "audit", create=False)
     breaks: list[Break] = []
     bad_macs: list[int] = []

@@ -2,6 +2,7 @@
 
 import inspect
 import re
+from datetime import datetime
 
 import pytest
 
@@ -286,3 +287,23 @@ def test_an_append_to_a_log_made_by_an_older_version_adds_what_is_missing(tmp_pa
     check = audit.verify(con)
     assert check.ok and check.n_events == 1
     con.close()
+
+
+def test_verify_reads_an_older_database_opened_read_only(tmp_path):
+    path = tmp_path / "cu.duckdb"
+    old = db.connect(path)
+    old.execute("create sequence seq_audit start 1")
+    old.execute("create table audit_log (audit_id bigint not null, logged_at timestamp not null, user_name varchar,"
+                " role varchar, action varchar not null, target varchar, detail json, prev_hash varchar,"
+                " row_hash varchar not null)")
+    at = datetime(2026, 1, 5, 8, 0)
+    row_hash = audit._row_hash("", 1, at, "an", "truong_tram", "login", None, "{}")
+    old.execute("insert into audit_log values (1, ?, 'an', 'truong_tram', 'login', null, '{}', '', ?)", [at, row_hash])
+    old.close()
+    con = db.connect(path, read_only=True)
+    try:
+        check = audit.verify(con)
+        assert check.ok and check.n_events == 1 and check.unsigned_before_anchor == 1
+        assert not (tmp_path / "cu.duckdb.audit.key").exists()
+    finally:
+        con.close()

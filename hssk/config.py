@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from hssk.errors import HsskError
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 REFERENCE_DIR = DATA_DIR / "reference"
@@ -59,7 +61,7 @@ class SecuritySettings:
 
 def security_settings(config: dict | None = None) -> SecuritySettings:
     """The [security] section over the defaults above; a missing key keeps its default, a value that is not a
-    positive number is refused (a typo must not switch the throttle off)."""
+    number ≥ 0 or an unknown key is refused (a typo must not switch the throttle off)."""
     section = (config if config is not None else load_config()).get("security", {})
     values = {}
     for item in fields(SecuritySettings):
@@ -67,9 +69,10 @@ def security_settings(config: dict | None = None) -> SecuritySettings:
             continue
         value = section[item.name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"[security] {item.name} must be a number ≥ 0, not {value!r}")
+            raise HsskError(f"Cấu hình [security] {item.name} trong data/config.toml phải là một số ≥ 0.",
+                            f"got {value!r}")
         values[item.name] = int(value) if item.type in ("int", int) else float(value)
     unknown = set(section) - {item.name for item in fields(SecuritySettings)}
     if unknown:
-        raise ValueError(f"[security] unknown keys: {', '.join(sorted(unknown))}")
+        raise HsskError(f"Cấu hình [security] trong data/config.toml có mục không biết: {', '.join(sorted(unknown))}.")
     return SecuritySettings(**values)

@@ -471,3 +471,23 @@ def test_an_old_database_gets_the_new_columns_and_tables(tmp_path):
     assert auth.session_user(con, token).user_name == "truongtram"
     assert audit.verify(con).ok
     con.close()
+
+
+def test_security_settings_come_from_the_config_with_defaults_and_refuse_typos():
+    from hssk.config import security_settings
+
+    shipped = security_settings()
+    assert (shipped.session_idle_minutes, shipped.account_lockout_failures, shipped.min_password_length) == (30, 10, 10)
+    assert security_settings({"security": {"lockout_minutes": 5}}).lockout_minutes == 5
+    assert security_settings({}).client_lockout_failures == 30
+    for bad in ({"lockout_minutes": "năm"}, {"lockout_minutes": -1}, {"lockout_minute": 5}):
+        with pytest.raises(HsskError, match=r"\[security\]"):
+            security_settings({"security": bad})
+
+
+def test_a_shorter_minimum_from_the_settings_applies():
+    from hssk.config import SecuritySettings
+
+    auth.validate_password("ca kho to", settings=SecuritySettings(min_password_length=8))
+    with pytest.raises(HsskError, match="ít nhất 10"):
+        auth.validate_password("ca kho to")

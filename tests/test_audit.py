@@ -307,3 +307,23 @@ def test_verify_reads_an_older_database_opened_read_only(tmp_path):
         assert not (tmp_path / "cu.duckdb.audit.key").exists()
     finally:
         con.close()
+
+
+def test_appends_from_many_sessions_at_once_keep_one_chain(file_con):
+    import threading
+
+    start = threading.Barrier(6)
+
+    def write(i):
+        cursor = file_con.cursor()
+        start.wait()
+        for j in range(5):
+            audit.record(cursor, f"u{i}", "xem", "view_personal", target=str(j))
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    check = audit.verify(file_con)
+    assert check.ok and check.n_events == 30

@@ -491,3 +491,29 @@ def test_a_shorter_minimum_from_the_settings_applies():
     auth.validate_password("ca kho to", settings=SecuritySettings(min_password_length=8))
     with pytest.raises(HsskError, match="ít nhất 10"):
         auth.validate_password("ca kho to")
+
+
+def test_tries_at_the_same_moment_from_many_sessions_do_not_slip_past_the_throttle(con, head):
+    """Eight browser sessions (cursors of the one process connection) guess at once: only the free tries are checked."""
+    import threading
+
+    results, start = [], threading.Barrier(8)
+
+    def guess(i):
+        cursor = con.cursor()
+        start.wait()
+        results.append(auth.login(cursor, "truongtram", f"doan-sai-{i}", now=T0).status)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["refused"] * 3 + ["wait"] * 5
+    assert auth.authenticate(con, "truongtram", PASSWORD, now=T0) is None  # the right password waits too
+
+
+def test_the_app_today_calls_authenticate_and_is_throttled_as_well(con, head):
+    for i in range(40):
+        auth.authenticate(con, "truongtram", f"doan-sai-{i:02d}", now=T0 + timedelta(seconds=0.7 * i))
+    assert auth.authenticate(con, "truongtram", PASSWORD, now=T0 + timedelta(seconds=29)) is None

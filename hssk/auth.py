@@ -295,11 +295,13 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> User | None:
     return User(*row) if row else None
 
 
-def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Accounts without their hashes, one row per account."""
+def list_users(con: duckdb.DuckDBPyConnection, *, password_state: bool = False) -> pd.DataFrame:
+    """Accounts without their hashes, one row per account; `password_state` adds must_change_password and
+    password_changed_at."""
+    extra = (", coalesce(must_change_password, false) as must_change_password, password_changed_at"
+             if password_state else "")
     return con.execute(
-        "select user_name, display_name, role, active, created_at, created_by, last_login_at,"
-        " coalesce(must_change_password, false) as must_change_password, password_changed_at"
+        f"select user_name, display_name, role, active, created_at, created_by, last_login_at{extra}"
         " from users order by user_name"
     ).df()
 

@@ -275,6 +275,9 @@ def test_a_reset_by_the_head_forces_a_change_again_and_is_audited(con, head):
     with audit.acting_as("truongtram", "truong_tram"):
         auth.set_password(con, "canbo", "con mèo tam thể ăn cá kho")
     assert auth.get_user(con, "canbo").must_change_password
+    frame = auth.list_users(con, password_state=True).set_index("user_name")
+    assert frame["must_change_password"].to_dict() == {"canbo": True, "truongtram": False}
+    assert "must_change_password" not in auth.list_users(con).columns  # the page's table stays as it was
     log = audit.read_log(con, action="password_reset")
     assert log[["user_name", "target"]].values.tolist() == [["truongtram", "canbo"]]
 

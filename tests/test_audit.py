@@ -327,3 +327,15 @@ def test_appends_from_many_sessions_at_once_keep_one_chain(file_con):
         thread.join()
     check = audit.verify(file_con)
     assert check.ok and check.n_events == 30
+
+
+def test_the_key_folder_can_be_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("HSSK_KEY_DIR", str(tmp_path / "khoa"))
+    con = db.connect(tmp_path / "tram.duckdb")
+    auth.ensure_schema(con)
+    _events(con, 2)
+    assert sorted(p.name for p in (tmp_path / "khoa").iterdir()) == ["tram.duckdb.audit.anchor",
+                                                                     "tram.duckdb.audit.key"]
+    assert not (tmp_path / "tram.duckdb.audit.key").exists()
+    assert audit.verify(con).ok
+    con.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import tomlkit
-from pathlib import Path
+
+from hssk.errors import HsskError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -63,3 +66,38 @@ def save_config(config: dict, path: Path | None = None) -> None:
     tmp = target.with_suffix(".tmp")
     tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
     os.replace(tmp, target)  # a reader never sees half a file
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Login throttling, lockout, password length and session expiry: data/config.toml [security]."""
+
+    session_idle_minutes: float = 30
+    session_absolute_minutes: float = 720
+    login_free_failures: int = 3
+    login_delay_seconds: float = 2
+    login_max_delay_seconds: float = 60
+    account_lockout_failures: int = 10
+    client_lockout_failures: int = 30
+    lockout_minutes: float = 15
+    failure_window_minutes: float = 60
+    min_password_length: int = 10
+
+
+def security_settings(config: dict | None = None) -> SecuritySettings:
+    """The [security] section over the defaults above; a missing key keeps its default, a value that is not a
+    number ≥ 0 or an unknown key is refused (a typo must not switch the throttle off)."""
+    section = (config if config is not None else load_config()).get("security", {})
+    values = {}
+    for item in fields(SecuritySettings):
+        if item.name not in section:
+            continue
+        value = section[item.name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise HsskError(f"Cấu hình [security] {item.name} trong data/config.toml phải là một số ≥ 0.",
+                            f"got {value!r}")
+        values[item.name] = int(value) if item.type in ("int", int) else float(value)
+    unknown = set(section) - {item.name for item in fields(SecuritySettings)}
+    if unknown:
+        raise HsskError(f"Cấu hình [security] trong data/config.toml có mục không biết: {', '.join(sorted(unknown))}.")
+    return SecuritySettings(**values)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DB ?= data/hssk.duckdb
 PORT ?= 8501
 
-.PHONY: run test demo install install-dev system-deps benchmark clean
+.PHONY: run test lint demo install install-dev system-deps benchmark clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	HSSK_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
-test: $(VENV)/.installed-dev system-deps
+# ruff's settings are in pyproject.toml ([tool.ruff]).
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check hssk pages tests benchmarks notebooks app.py
+
+test: lint $(VENV)/.installed-dev system-deps
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 benchmark: $(VENV)/.installed

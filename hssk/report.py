@@ -22,8 +22,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from hssk import config as hssk_config
 from hssk import audit, kpi, progress, worklists
+from hssk import config as hssk_config
 from hssk.errors import HsskError
 from hssk.fmt import vn_pct
 from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print

@@ -95,13 +95,14 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="TỆP.duckdb", help="tệp cơ sở dữ liệu DuckDB (mặc định data/hssk.duckdb hoặc biến HSSK_DB)")
 
 
-def open_db(args, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """The database of --db (or $HSSK_DB, or data/hssk.duckdb); a file held by another program is said plainly."""
+def open_db(args, read_only: bool = False, *, must_exist: bool = False) -> duckdb.DuckDBPyConnection:
+    """The database of --db (or $HSSK_DB, or data/hssk.duckdb); a file held by another program is said plainly.
+    A command that only reads (`read_only`, `must_exist`) does not create a missing database."""
     from hssk.config import db_path
     from hssk.db import connect
 
     path = getattr(args, "db", None)
-    if read_only and not db_path(path).exists():
+    if (read_only or must_exist) and not db_path(path).exists():
         raise HsskError(f"Không tìm thấy cơ sở dữ liệu {db_path(path)}: hãy nhập dữ liệu trước.", "no database file")
     try:
         return connect(path, read_only=read_only)

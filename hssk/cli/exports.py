@@ -11,7 +11,7 @@ from hssk.ingest import KINDS
 
 def cmd_export_records(args) -> int:
     export.format_of(args.out)
-    with open_db(args) as con:  # writable: the export is written to the audit log
+    with open_db(args, must_exist=True) as con:  # writable: the export is written to the audit log
         n = export.export_records(con, args.kind, args.out)
     print(f"Đã ghi {vn_int(n)} dòng vào {args.out}")
     return 0
@@ -19,7 +19,7 @@ def cmd_export_records(args) -> int:
 
 def cmd_export_clusters(args) -> int:
     export.format_of(args.out)
-    with open_db(args) as con:
+    with open_db(args, must_exist=True) as con:
         n_rows, unlinked = export.export_clusters(con, args.out)
     print(f"Đã ghi {vn_int(n_rows)} dòng vào {args.out}")
     if unlinked:

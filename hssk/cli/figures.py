@@ -54,7 +54,7 @@ def worklist_formats(kind: str) -> tuple[str, ...]:
 
 def cmd_worklist(args) -> int:
     format_of(args.out, worklist_formats(args.kind))
-    with open_db(args) as con:  # writable: the export is written to the audit log
+    with open_db(args, must_exist=True) as con:  # writable: the export is written to the audit log
         village = match_village(con, args.village)
         n = worklists.export(con, args.kind, args.out, village=village, as_of=args.as_of, mask_ids=args.mask)
     where = f" (thôn {village})" if village else ""
@@ -66,7 +66,7 @@ def cmd_report(args) -> int:
     from hssk import report
 
     format_of(args.out, ("xlsx",))
-    with open_db(args) as con:
+    with open_db(args, must_exist=True) as con:
         path = report.write_report(con, args.month, args.out, notes_path=args.notes)
     print(f"Đã ghi báo cáo tháng {args.month} vào {path}")
     return 0

@@ -15,7 +15,7 @@ def cmd_link(args) -> int:
         from hssk.link.spark import MASTER_ENV
 
         os.environ[MASTER_ENV] = args.spark_master
-    with open_db(args) as con:
+    with open_db(args, must_exist=True) as con:
         result = run_linkage(con, backend=args.backend, retrain=args.retrain, full=args.full, progress=progress)
     print(result.message)
     steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())

@@ -70,7 +70,7 @@ def format_queue(rows: list[dict], total: int) -> str:
 def cmd_review(args) -> int:
     from hssk.link.review import review_pairs
 
-    with open_db(args, read_only=True) as con:
+    with open_db(args, must_exist=True) as con:  # review_pairs makes sure the linkage tables exist
         frame = review_pairs(con, reason=args.reason, limit=args.limit)
         total = con.execute("select count(*) from review_queue where $r is null or reason = $r",
                             {"r": args.reason}).fetchall()[0][0]
@@ -85,7 +85,7 @@ def cmd_review(args) -> int:
 def cmd_decide(args) -> int:
     from hssk.link.decisions import ACTION_LABELS, record_decision, resolve_record, standing_decision, undo_decision
 
-    with open_db(args) as con:
+    with open_db(args, must_exist=True) as con:
         if args.action == "undo":
             try:
                 decision_id = int(args.first)
@@ -99,9 +99,12 @@ def cmd_decide(args) -> int:
         key_r = resolve_record(con, args.second) if args.second and args.action != "split" else None
         if args.action != "split" and not args.second:
             raise HsskError("Quyết định này cần hai hồ sơ: ghi mã của cả hai.", "second id missing")
+        # Without --replace a standing decision refuses this one (record_decision says whose); with it, the
+        # decision replaced is the one standing now.
         standing = standing_decision(con, key_l, key_r) if args.replace else None
+        seen = {"seen": standing and standing["decision_id"]} if args.replace else {}
         new_id = record_decision(con, args.action, key_l, key_r, user=args.user, reason=args.reason,
-                                 seen=standing["decision_id"] if standing else None, replace=args.replace)
+                                 replace=args.replace, **seen)
     replaced = f" (thay quyết định số {standing['decision_id']})" if standing else ""
     print(f"Đã ghi quyết định số {new_id}: {ACTION_LABELS[args.action]}{replaced}; danh sách người đã được cập nhật.")
     return 0

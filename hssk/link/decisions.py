@@ -14,7 +14,8 @@ it plus the new decision:
 
     >>> standing = standing_decision(con, "hssk:HS1", "population:001085000001")   # dict or None, shown on the page
     >>> record_decision(con, "reject", "hssk:HS1", "population:001085000001", user="lan", reason="…",
-    ...                 seen=standing and standing["decision_id"], replace=standing is not None)
+    ...                 seen=standing and standing["decision_id"])          # refused if decided meanwhile
+    >>> record_decision(…, seen=standing["decision_id"], replace=True)      # the reviewer chose to replace it
 
 Every decision and undo is written to the audit log (hssk.audit.record_action) by the function that makes it.
 """
@@ -30,6 +31,7 @@ from hssk.errors import HsskError
 from hssk.link.prepare import ensure_schema
 
 ACTIONS = ("accept", "reject", "split")
+NOT_SHOWN = object()  # record_decision(seen=…) not given: the caller showed no state (a script, the CLI)
 ACTION_LABELS = {"accept": "cùng một người", "reject": "khác người", "split": "tách khỏi người", "undo": "hủy quyết định"}
 
 
@@ -77,15 +79,16 @@ def record_decision(
     user: str,
     reason: str,
     refresh: bool = True,
-    seen: int | None = None,
+    seen: int | None | object = NOT_SHOWN,
     replace: bool = False,
 ) -> int:
     """Append one decision and (by default) re-derive persons at once. Returns its decision_id.
 
     `seen`: the decision_id of the standing decision on this pair the reviewer was shown (None: none). A pair
     whose standing decision is not the one seen was decided meanwhile: HsskError saying by whom, when and what.
-    When it is the one seen, `replace=True` withdraws it (an undo) and records this one, in one transaction;
-    without it the decision is refused, so a pair never has two standing decisions."""
+    A standing decision (the one seen, or any when `seen` is not given) is replaced only with `replace=True`: it is
+    withdrawn (an undo) and this one recorded, in one transaction; without it the decision is refused, so a pair
+    never has two standing decisions."""
     ensure_schema(con)
     if action not in ACTIONS:
         raise HsskError(f"Quyết định '{action}' không hợp lệ (chỉ nhận accept, reject, split).", action)
@@ -110,7 +113,7 @@ def record_decision(
     what = "hồ sơ này" if record_key_r is None else "cặp hồ sơ này"
     with transaction(con):
         standing = standing_decision(con, record_key_l, record_key_r)
-        if standing is not None and standing["decision_id"] != seen:
+        if seen is not NOT_SHOWN and standing is not None and standing["decision_id"] != seen:
             raise HsskError(f"{what.capitalize()} vừa được quyết định trong lúc bạn xem: {describe(standing)}. "
                             "Hãy xem lại trước khi quyết định.",
                             f"standing decision {standing['decision_id']}, seen {seen}")

@@ -56,9 +56,11 @@ def _owner_only(path: Path) -> None:
         pass
 
 
-# Every schema file, in the order they build on each other: the data layers, linkage, KPI history, accounts and
-# the audit log. `ensure_schema` applies them all; a module's own ensure_schema re-applies just its file.
-SCHEMA_FILES = ("schema", "link_schema", "kpi_schema", "app_schema")
+# The schema files every database has from its first open: the data layers, the KPI history, accounts and the
+# audit log (which every data-changing library function writes to). The linkage tables (queries/link_schema.sql)
+# are made by the linkage step when it first runs (hssk.link.prepare.ensure_schema): until then their absence is
+# how the KPIs, exports and evaluation know that nothing was linked yet.
+SCHEMA_FILES = ("schema", "kpi_schema", "app_schema")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

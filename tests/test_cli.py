@@ -152,7 +152,7 @@ def test_review_lists_the_queue_with_the_ids_people_see(db_file, capsys):
     assert code == 0
     assert out.startswith("2 cặp chờ duyệt.")
     assert "97,0 %" in out and "80,0 %" in out
-    assert "HS330192464" in out and PID_BINH in out and "Trần Thị Bình" in out and "1990-07-01" in out
+    assert "HS330192464" in out and PID_BINH in out and "Trần Thị Bình" in out and "01/07/1990" in out
     assert "hssk:" not in out and "population:" not in out
 
     code, out, _ = run(capsys, "review", "--json", "--reason", "uncertain", "--limit", "1", "--db", db_file)
@@ -339,10 +339,17 @@ def test_a_new_database_is_owner_only_and_an_existing_one_keeps_its_mode(tmp_pat
     assert stat.S_IMODE(new.stat().st_mode) == 0o640
 
 
-def test_one_door_applies_every_schema_file():
+def test_one_door_applies_the_schema_files_and_linkage_adds_its_own():
+    from hssk.link.prepare import ensure_schema
+
+    def tables(con):
+        return {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+
     with db.connect(":memory:") as con:
-        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-    assert {"clean", "link_predictions", "decisions", "kpi_snapshots", "users", "audit_log"} <= tables
+        assert {"clean", "kpi_snapshots", "users", "audit_log"} <= tables(con)
+        assert "person_records" not in tables(con)  # "not linked yet" until the linkage step makes its tables
+        ensure_schema(con)
+        assert {"link_predictions", "person_records", "decisions"} <= tables(con)
 
 
 def test_transaction_commits_or_rolls_back_and_registered_unregisters():

@@ -6,11 +6,11 @@ import json
 
 import openpyxl
 import pytest
-from test_kpi_data import build_world
 
 from hssk import audit, report
 from hssk.cli import main
 from hssk.db import connect
+from tests.kpi_world import build_world
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,12 @@ def queue_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def vn_date(text: str) -> str:
+    """'1990-07-01' → '01/07/1990', '1990-07' → '07/1990', '1990' stays."""
+    parts = text.split("-")
+    return "/".join(reversed(parts)) if len(parts) in (2, 3) and all(p.isdigit() for p in parts) else text
+
+
 def format_queue(rows: list[dict], total: int) -> str:
     if not rows:
         return "Không có cặp hồ sơ nào chờ duyệt."
@@ -61,8 +67,8 @@ def format_queue(rows: list[dict], total: int) -> str:
         lines.append(f"{n}. Xác suất {probability} % — {pair['ly_do']}")
         for side in ("l", "r"):
             s = pair[side]
-            facts = " | ".join(v for v in (s["Họ tên"], s["Ngày sinh"], s["Số định danh"] and f"ĐD {s['Số định danh']}",
-                                           s["Thôn"]) if v)
+            facts = " | ".join(v for v in (s["Họ tên"], vn_date(s["Ngày sinh"]),
+                                           s["Số định danh"] and f"ĐD {s['Số định danh']}", s["Thôn"]) if v)
             lines.append(f"     {s['nguon']:<8} {s['ma']:<22} {facts}")
     return "\n".join(lines)
 

@@ -37,7 +37,7 @@ run: $(VENV)/.installed $(DB)
 
 # ruff's settings are in pyproject.toml ([tool.ruff]).
 lint: $(VENV)/.installed-dev
-	$(PY) -m ruff check hssk pages tests benchmarks notebooks app.py
+	$(PY) -m ruff check .
 
 test: lint $(VENV)/.installed-dev system-deps
 	$(PY) -m pytest -q -p no:cacheprovider tests

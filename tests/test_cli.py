@@ -266,6 +266,39 @@ def test_a_pair_decided_meanwhile_is_refused_with_who_when_and_what(db_file):
         assert con.execute("select count(*) from decisions").fetchall()[0][0] == 3
 
 
+def press_at_once(cursors, actions) -> list:
+    """Each cursor records one decision on the same pair in its own thread, all released at the same moment;
+    returns the decision ids and the refusal messages."""
+    import threading
+
+    barrier, outcomes = threading.Barrier(len(cursors)), []
+
+    def press(cursor, action):
+        barrier.wait()
+        try:
+            outcomes.append(record_decision(cursor, action, "hssk:HS330192464", P_BINH, user=action,
+                                            reason="cùng lúc", seen=None))
+        except HsskError as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=press, args=pair) for pair in zip(cursors, actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_two_sessions_deciding_one_pair_at_once_store_one_decision(db_file):
+    """Two reviewers (two cursors of the app's one connection, two threads) press at the same moment."""
+    with db.connect(db_file) as con:
+        for attempt in range(3):
+            con.execute("delete from decisions")
+            outcomes = press_at_once([con.cursor(), con.cursor()], ["accept", "reject"])
+            assert con.execute("select count(*) from decisions_standing").fetchall()[0][0] == 1, attempt
+            assert sum(isinstance(o, str) and "vừa được quyết định" in o for o in outcomes) == 1, outcomes
+
+
 # --- audit of imports, undo and exports -----------------------------------------------------------------------------
 
 HSSK_HEADER = ["Mã HSSK", "Họ và tên", "Ngày sinh", "Giới tính", "Số định danh cá nhân", "Thôn"]

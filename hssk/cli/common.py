@@ -92,7 +92,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="TỆP.duckdb", help="tệp cơ sở dữ liệu DuckDB (mặc định data/hssk.duckdb hoặc biến HSSK_DB)")
+    parser.add_argument("--db", metavar="TỆP.duckdb",
+                        help="tệp cơ sở dữ liệu DuckDB (mặc định data/hssk.duckdb hoặc biến HSSK_DB)")
 
 
 def open_db(args, read_only: bool = False, *, must_exist: bool = False) -> duckdb.DuckDBPyConnection:

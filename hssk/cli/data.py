@@ -24,7 +24,8 @@ def cmd_import(args) -> int:
     print(result.message)
     for f in result.files:
         if f["unknown_columns"]:
-            print(f"  {f['file_name']}: cột không nhận diện được (vẫn được lưu nguyên): {', '.join(f['unknown_columns'])}")
+            unknown = ", ".join(f["unknown_columns"])
+            print(f"  {f['file_name']}: cột không nhận diện được (vẫn được lưu nguyên): {unknown}")
     return 0
 
 

@@ -91,8 +91,9 @@ def add_commands(sub) -> None:
                     "health_missing (thiếu thông tin sức khỏe), all (tất cả, .xlsx), corrections_file (tệp sửa "
                     "dữ liệu cho nền tảng HSSK, .csv, .json hoặc .xlsx).")
     p.add_argument("--kind", required=True, choices=worklists.KINDS, help="loại danh sách")
-    p.add_argument("--village", metavar="THÔN", help="chỉ một thôn (mặc định tất cả); viết hoa thường, có dấu hay không dấu, "
-                                     "có «Thôn» hay không đều được")
+    p.add_argument("--village", metavar="THÔN",
+                   help="chỉ một thôn (mặc định tất cả); viết hoa thường, có dấu hay không dấu, có «Thôn» hay không "
+                        "đều được")
     p.add_argument("--out", required=True, metavar="TỆP", help="tệp .xlsx hoặc .csv (theo phần mở rộng)")
     p.add_argument("--as-of", metavar="NNNN-TT-NN", help="ngày tham chiếu để tính tuổi (mặc định hôm nay)")
     p.add_argument("--mask", action="store_true",

@@ -322,8 +322,8 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
                 ), hashed as (select *, {ROW_HASH_SQL} as row_hash from read)
                 select *, {keys_sql(kind)} from hashed""")
             con.execute(findings_sql(kind))
-            con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, _legacy_full_name, "
-                        "_legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
+            con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, "
+                        "_legacy_full_name, _legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
         finally:
             con.execute("drop view if exists staged")
 

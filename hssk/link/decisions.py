@@ -22,6 +22,8 @@ Every decision and undo is written to the audit log (hssk.audit.record_action) b
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import pandas as pd
 
@@ -32,6 +34,9 @@ from hssk.link.prepare import ensure_schema
 
 ACTIONS = ("accept", "reject", "split")
 NOT_SHOWN = object()  # record_decision(seen=…) not given: the caller showed no state (a script, the CLI)
+# One process writes the database (DuckDB), but its sessions (the app's cursors) run at once: the check of the
+# standing decision and the insert are one step for all of them, or two reviewers could both see "none" and insert.
+_decide_lock = threading.Lock()
 ACTION_LABELS = {"accept": "cùng một người", "reject": "khác người", "split": "tách khỏi người", "undo": "hủy quyết định"}
 
 
@@ -49,6 +54,10 @@ def standing_decision(con: duckdb.DuckDBPyConnection, record_key_l: str, record_
     """The newest standing decision on a pair (accept or reject, either order), or on one record (split, when
     record_key_r is None): {decision_id, action, user_name, at, reason}, or None."""
     ensure_schema(con)
+    return _standing(con, record_key_l, record_key_r)
+
+
+def _standing(con: duckdb.DuckDBPyConnection, record_key_l: str, record_key_r: str | None) -> dict | None:
     if record_key_r is None:
         sql = ("select decision_id, action, user_name, \"at\", reason from decisions_standing "
                "where action = 'split' and record_key_l = $l order by decision_id desc limit 1")
@@ -89,6 +98,14 @@ def record_decision(
     A standing decision (the one seen, or any when `seen` is not given) is replaced only with `replace=True`: it is
     withdrawn (an undo) and this one recorded, in one transaction; without it the decision is refused, so a pair
     never has two standing decisions."""
+    with _decide_lock:
+        decision_id = _record(con, action, record_key_l, record_key_r, user, reason, seen, replace)
+        if refresh:
+            _refresh(con)
+    return decision_id
+
+
+def _record(con, action, record_key_l, record_key_r, user, reason, seen, replace) -> int:
     ensure_schema(con)
     if action not in ACTIONS:
         raise HsskError(f"Quyết định '{action}' không hợp lệ (chỉ nhận accept, reject, split).", action)
@@ -112,7 +129,7 @@ def record_decision(
             )
     what = "hồ sơ này" if record_key_r is None else "cặp hồ sơ này"
     with transaction(con):
-        standing = standing_decision(con, record_key_l, record_key_r)
+        standing = _standing(con, record_key_l, record_key_r)
         if seen is not NOT_SHOWN and standing is not None and standing["decision_id"] != seen:
             raise HsskError(f"{what.capitalize()} vừa được quyết định trong lúc bạn xem: {describe(standing)}. "
                             "Hãy xem lại trước khi quyết định.",
@@ -137,8 +154,6 @@ def record_decision(
         if standing is not None:
             detail.update(replaces=standing["decision_id"], undo_id=undo_id)
         audit.record_action(con, "decision", target=f"{record_key_l} | {record_key_r}", detail=detail)
-    if refresh:
-        _refresh(con)
     return decision_id
 
 
@@ -157,9 +172,17 @@ def undo_decision(
     con: duckdb.DuckDBPyConnection, decision_id: int, *, user: str, reason: str, refresh: bool = True
 ) -> int:
     """Withdraw a standing decision (an unmerge when it was an accept). Returns the undo's id."""
-    ensure_schema(con)
     if not (user or "").strip() or not (reason or "").strip():
         raise HsskError("Cần ghi rõ người hủy và lý do hủy.", "empty user or reason")
+    with _decide_lock:
+        new_id = _undo(con, decision_id, user, reason)
+        if refresh:
+            _refresh(con)
+    return new_id
+
+
+def _undo(con, decision_id: int, user: str, reason: str) -> int:
+    ensure_schema(con)
     with transaction(con):
         rows = con.execute(
             "select action, record_key_l, record_key_r from decisions_standing where decision_id = ?",
@@ -172,8 +195,6 @@ def undo_decision(
         audit.record_action(con, "decision", target=str(decision_id),
                             detail={"action": "undo", "decision_id": new_id, "reason": reason.strip(),
                                     "user": user.strip()})
-    if refresh:
-        _refresh(con)
     return new_id
 
 

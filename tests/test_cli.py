@@ -372,6 +372,17 @@ def test_a_new_database_is_owner_only_and_an_existing_one_keeps_its_mode(tmp_pat
     assert stat.S_IMODE(new.stat().st_mode) == 0o640
 
 
+def test_files_written_by_python_m_hssk_are_owner_only(tmp_path):
+    path = write_xlsx(tmp_path / "hssk.xlsx", [HSSK_HEADER] + HSSK_ROWS)
+    database, out = tmp_path / "x.duckdb", tmp_path / "out" / "records.csv"
+    for argv in (["import", str(path), "--kind", "hssk"], ["export", "records", "--kind", "hssk", "--out", str(out)]):
+        done = subprocess.run([sys.executable, "-m", "hssk", *argv, "--db", str(database)], cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
 def test_one_door_applies_the_schema_files_and_linkage_adds_its_own():
     from hssk.link.prepare import ensure_schema
 

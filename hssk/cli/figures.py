@@ -14,7 +14,7 @@ from hssk.fmt import vn_int
 def cmd_kpi(args) -> int:
     from hssk import kpi, progress
 
-    with open_db(args) as con:
+    with open_db(args, must_exist=True) as con:
         result = kpi.compute(con, args.as_of)
         if not args.no_snapshot:
             kpi.ensure_schema(con)

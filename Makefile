@@ -13,7 +13,7 @@ WHEELS ?= wheels
 # OFFLINE=1 installs from the wheel folder only, never from the network.
 PIP_SOURCE := $(if $(OFFLINE),--no-index --find-links $(WHEELS),)
 
-.PHONY: run test demo install install-dev system-deps benchmark clean check-python wheels
+.PHONY: run test lint demo install install-dev system-deps benchmark clean check-python wheels
 
 # Python ≥ 3.11 (tomllib, typing, DuckDB wheels): said plainly before pip fails deep inside an install.
 check-python:
@@ -56,7 +56,11 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(if $(filter $(DEMO_DB),$(DB)),$(DEMO_DB),)
 	HSSK_DB=$(DB) $(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
-test: $(VENV)/.installed-dev system-deps
+# ruff's settings are in pyproject.toml ([tool.ruff]).
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+
+test: lint $(VENV)/.installed-dev system-deps
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 benchmark: $(VENV)/.installed

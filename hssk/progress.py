@@ -17,6 +17,7 @@ import pandas as pd
 
 from hssk import config as hssk_config
 from hssk import kpi
+from hssk.db import registered
 from hssk.queries import run_query
 
 PROJECTED_KEYS = ("kpi_admin", "kpi_health")
@@ -50,11 +51,8 @@ def record_snapshot(con: duckdb.DuckDBPyConnection, result: dict, taken_at: date
             for key, value in values.items()
             if value is None or isinstance(value, (int, float))]
     frame = pd.DataFrame(rows, columns=["snapshot_id", "taken_at", "as_of", "village", "key", "value"])
-    con.register("_kpi_snapshot_rows", frame)
-    try:
+    with registered(con, "_kpi_snapshot_rows", frame):
         con.execute("insert into kpi_snapshots by name select * from _kpi_snapshot_rows")
-    finally:
-        con.unregister("_kpi_snapshot_rows")
     return int(snapshot_id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import duckdb
 import pandas as pd
@@ -13,7 +13,7 @@ from hssk.config import QUERIES_DIR
 _HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_query(name: str) -> str:
     path = QUERIES_DIR / f"{name}.sql"
     return path.read_text(encoding="utf-8")

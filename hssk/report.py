@@ -22,8 +22,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from hssk import audit, kpi, progress, worklists
 from hssk import config as hssk_config
-from hssk import kpi, progress, worklists
 from hssk.errors import HsskError
 from hssk.fmt import vn_pct
 from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print
@@ -170,6 +170,7 @@ def write_report(con, month: str, out: str | Path, **kwargs) -> Path:
         raise HsskError("Báo cáo tháng chỉ xuất ra tệp .xlsx.", f"suffix {out.suffix!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(report_bytes(con, month, **kwargs))
+    audit.record_action(con, "export", target=f"report:{month}", detail={"file": str(out)})
     return out
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hssk import kpi, masking, safe_export
+from hssk import audit, kpi, masking, safe_export
 from hssk.errors import HsskError
 
 
@@ -206,4 +206,6 @@ def export(con, kind: str, out: str | Path, *, village: str | None = None, as_of
     data, n_rows = export_bytes(con, kind, out.suffix, village=village, as_of=as_of, mask_ids=mask_ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
+    audit.record_action(con, "export", target=f"worklist:{kind}:{village or ''}",
+                        detail={"rows": n_rows, "file": str(out), "masked": mask_ids})
     return n_rows

@@ -1,14 +1,14 @@
-"""Every KPI figure on the tiny world of test_kpi_data.py; expected numbers worked out by hand there."""
+"""Every KPI figure on the tiny world of tests/kpi_world.py; expected numbers worked out by hand there."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from test_kpi_data import AS_OF, GC, KT, UNKNOWN, shared_world, world  # noqa: F401  (fixtures)
 
 from hssk import kpi
 from hssk.errors import HsskError
+from tests.kpi_world import AS_OF, GC, KT, UNKNOWN
 
 
 def by_village(frame, *columns):

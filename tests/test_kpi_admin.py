@@ -4,9 +4,9 @@ the register in one way each."""
 from __future__ import annotations
 
 import pytest
-from test_kpi_data import AS_OF, KT, birth_cols, case_world, single
 
 from hssk import kpi
+from tests.kpi_world import AS_OF, KT, birth_cols, case_world, single
 
 # (case, register changes, record changes (one dict per record), counts as agreeing)
 CASES = [

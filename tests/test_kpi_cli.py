@@ -6,11 +6,11 @@ import json
 
 import openpyxl
 import pytest
-from test_kpi_data import build_world
 
-from hssk import report
+from hssk import audit, report
 from hssk.cli import main
 from hssk.db import connect
+from tests.kpi_world import build_world
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,21 @@ def test_report_read_back_equals_kpi_json(db, tmp_path, capsys):
     for name, values in [*printed["villages"].items(), (report.OVERALL_LABEL, printed["overall"])]:
         read = {k: (None if rows[name][i] == report.NO_DATA else rows[name][i]) for k, i in positions.items()}
         assert read == {k: values[k] for k in keys}, name
+
+
+@pytest.mark.parametrize("typed", ["giang cao", "THÔN GIANG CAO", "Thon Giang Cao", " Giang  Cao "])
+def test_worklist_village_is_matched_like_the_importer_does(db, tmp_path, capsys, typed):
+    out = tmp_path / "trung.csv"
+    assert main(["worklist", "--kind", "duplicates", "--village", typed, "--out", str(out), "--db", db]) == 0
+    assert "2 dòng (thôn Giang Cao)" in capsys.readouterr().out
+    with connect(db, read_only=True) as con:
+        event = audit.read_log(con, action="export", limit=1)
+    assert event.target[0] == "worklist:duplicates:Giang Cao"
+
+
+def test_an_unknown_village_is_an_error_listing_the_known_ones(db, tmp_path, capsys):
+    out = tmp_path / "x.xlsx"
+    assert main(["worklist", "--kind", "duplicates", "--village", "Xóm Mới", "--out", str(out), "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "Không có thôn «Xóm Mới»" in err and "Giang Cao" in err and "Khoan Tế" in err
+    assert not out.exists()

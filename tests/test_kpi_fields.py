@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_kpi_data import AS_OF, GC, KT, UNKNOWN, shared_world, world  # noqa: F401  (fixtures)
 
 from hssk import kpi
 from hssk.errors import HsskError
+from tests.kpi_world import AS_OF, GC, KT, UNKNOWN
 
 FIELDS = pd.DataFrame([
     {"field": "full_name", "label_vi": "Họ và tên", "clean_column": "full_name", "required": "yes",

@@ -4,9 +4,9 @@ what counts as filled. Reference date 2026-03-31."""
 from __future__ import annotations
 
 import pytest
-from test_kpi_data import AS_OF, FULL_HEALTH, case_world, single
 
 from hssk import kpi
+from tests.kpi_world import AS_OF, FULL_HEALTH, case_world, single
 
 NO_REPRO = {**FULL_HEALTH, "reproductive_health": None}
 UNKNOWN_BIRTH = {"birth_date": None, "birth_year": None, "birth_precision": None, "birth_text": None}

@@ -73,7 +73,7 @@ def test_personal_id_levels(db_api, left, right, label):
 
 
 def _names(part: str, left: str | None, right: str | None) -> dict:
-    from hssk.link.sample import _ascii, _key
+    from tests.sample import _ascii, _key
 
     return _pair(**{f"{part}_key": (_key(left), _key(right)), f"{part}_ascii": (_ascii(left), _ascii(right))})
 
@@ -100,7 +100,7 @@ def test_name_levels_tone_and_accent_insensitive(db_api, part, left, right, labe
 
 
 def _middle(left, right):
-    from hssk.link.sample import _ascii, _key
+    from tests.sample import _ascii, _key
 
     return _pair(middle_key=(_key(left), _key(right)), middle_ascii=(_ascii(left), _ascii(right)))
 

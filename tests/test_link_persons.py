@@ -11,9 +11,8 @@ import json
 import pytest
 
 from hssk.errors import HsskError
-from hssk.link import export_clusters, record_decision, refresh_persons, resolve_person_id, undo_decision
-from hssk.link.prepare import ensure_schema
-from hssk.link.sample import add_batch
+from hssk.link import export_clusters, record_decision, resolve_person_id, undo_decision
+from tests.sample import add_batch, scored_run
 
 PID_AN = "001085000001"
 PID_BINH = "001090000002"
@@ -36,26 +35,6 @@ PAIRS = [
     ("hssk:H3", "hssk:H4", 0.999),
     ("hssk:H5", P_BINH, 0.97),  # below upper: waits for a reviewer
 ]
-UPPER, LOWER = 0.99, 0.5
-
-
-def scored_run(con, pairs) -> int:
-    """A link run whose scored pairs are `pairs`; persons are derived from them."""
-    ensure_schema(con)
-    run_id = con.execute("select nextval('seq_link_run')").fetchall()[0][0]
-    con.execute(
-        "insert into link_runs (run_id, started_at, thresholds, n_records, n_pairs) "
-        "values (?, current_timestamp::timestamp, ?, 0, ?)",
-        [run_id, json.dumps({"upper": UPPER, "lower": LOWER}), len(pairs)],
-    )
-    con.execute("delete from link_predictions")
-    kinds = dict(con.execute("select record_key, kind from current_clean").fetchall())
-    for left, right, p in pairs:
-        left, right = sorted((left, right))
-        con.execute("insert into link_predictions values (?, ?, ?, ?, ?, ?, ?, false)",
-                    [run_id, left, right, kinds[left], kinds[right], p, 0.0 + p * 10])
-    refresh_persons(con)
-    return run_id
 
 
 def person_of(con, record_key: str) -> str:
@@ -226,6 +205,7 @@ def test_the_queue_shows_first_the_pairs_that_change_a_kpi_and_says_what_waits(t
     from hssk.link.review import queue_stakes, review_pairs
 
     from hssk.db import connect
+    from hssk.link.prepare import ensure_schema
 
     con = connect(":memory:")
     queue = [("hssk:A", "population:111111111111", "hssk", "population", 0.70, 1.0),

@@ -12,6 +12,7 @@ import shutil
 import openpyxl
 import pytest
 
+from hssk import audit
 from hssk.db import connect
 from hssk.demo.generator import generate
 from hssk.errors import HsskError
@@ -199,7 +200,7 @@ FAMILY = {"birth": "2012-05-06", "sex": "M", "village": "Giang Cao", "household_
 
 
 def test_twins_sharing_household_phone_and_birthday_are_not_merged(tmp_path):
-    from hssk.link.sample import add_batch
+    from tests.sample import add_batch
 
     with connect(tmp_path / "twins.duckdb") as con:
         add_batch(con, "population", [
@@ -234,10 +235,15 @@ def test_cli_link_export_and_evaluate(con, demo, tmp_path, capsys):
     from hssk.cli import main
 
     db = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0][0]
+    runs_before = len(audit.read_log(con, action="link_run"))
     con.close()
     assert main(["link", "--db", db]) == 0
     captured = capsys.readouterr()
     assert "hồ sơ thành" in captured.out and "%]" in captured.err  # result and progress lines
+    with connect(db, read_only=True) as check:  # the run is in the audit log, as the command line's user
+        linked = audit.read_log(check, action="link_run")
+    assert len(linked) == runs_before + 1 and linked.role[0] == audit.CLI_ROLE
+    assert json.loads(linked.detail[0])["records"] > 0
 
     out = tmp_path / "clusters.csv"
     assert main(["export", "clusters", "--out", str(out), "--db", db]) == 0

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-from test_kpi_data import shared_world, world  # noqa: F401  (fixtures)
 
 from hssk import kpi, progress, report
 from hssk.errors import HsskError

@@ -48,7 +48,8 @@ def spark():
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory, spark, saved_settings):
     """The demo linked on DuckDB, and the same records scored on Spark with the same model."""
-    from hssk.link.spark import open_spark_session, predict_pairs_spark
+    from hssk.link.predict import predict_pairs
+    from hssk.link.spark import open_spark_session
 
     root = tmp_path_factory.mktemp("spark_demo")
     made = generate(root / "files", residents=RESIDENTS, seed=SEED)
@@ -61,7 +62,7 @@ def linked(tmp_path_factory, spark, saved_settings):
     records = prepare.input_table(con)
     session = open_spark_session(records, saved_settings, spark=spark)
     try:
-        spark_pairs = predict_pairs_spark(session, config["lower"])
+        spark_pairs = predict_pairs(session, config["lower"])
     finally:
         session.close()
     yield {"con": con, "run": result, "records": records, "spark_pairs": spark_pairs, "config": config}

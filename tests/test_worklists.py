@@ -1,4 +1,4 @@
-"""Worklists on the tiny world of test_kpi_data.py, their exports and the masked variant."""
+"""Worklists on the tiny world of tests/kpi_world.py, their exports and the masked variant."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from datetime import date
 
 import openpyxl
 import pytest
-from test_kpi_data import AS_OF, GC, KT, UNKNOWN, single, shared_world, world  # noqa: F401  (fixtures)
 
 from hssk import worklists
 from hssk.errors import HsskError
+from tests.kpi_world import AS_OF, GC, KT, UNKNOWN, single
 
 P = "P00"  # person ids of the register: 'P' + personal ID
 
@@ -32,7 +32,7 @@ def test_missing_record_lists_alive_residents_prefilled_from_the_register(shared
 
 
 def test_missing_record_takes_the_card_number_from_a_linked_insurance_record(world):
-    from test_kpi_data import World
+    from tests.kpi_world import World
 
     World(world).add("insurance", 9, "P001166000004", record_id="GD4010100000001", insurance_card="GD4010100000001",
                      social_insurance_no="0100000001", valid_to=date(2026, 12, 31))

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from hssk import audit
+from hssk.db import registered, transaction
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS, SNAPSHOT_KINDS, villages
@@ -123,40 +124,44 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         # The newest batch is the whole snapshot: a file already imported before is read again as a member of
         # the new batch (its rows count again), and only a batch equal to the current one changes nothing.
         if seen == current_snapshot_digests(con, kind):
-            return ImportResult(kind, None, [], [p.name for p, _ in fresh] + skipped, 0)
+            return _audited(con, ImportResult(kind, None, [], [p.name for p, _ in fresh] + skipped, 0))
     else:
         # Event batches accumulate and a row counts once: a file already imported adds nothing.
         old = [(p, d) for p, d in fresh if already_imported(con, kind, d)]
         skipped += [p.name for p, _ in old]
         fresh = [item for item in fresh if item not in old]
         if not fresh:
-            return ImportResult(kind, None, [], skipped, 0)
+            return _audited(con, ImportResult(kind, None, [], skipped, 0))
 
     now = dt.datetime.now().replace(microsecond=0)
     # Rows carry their file and row number, so their physical order does not matter: without it DuckDB writes an
     # insert on every core without re-ordering (a quarter less time for `clean`). For this connection only: a plain
     # SET would change it for every connection to the database (the app's other pages).
     con.execute("set session preserve_insertion_order = false")
-    con.execute("begin transaction")
     try:
-        batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
-        con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows, created_by) "
-                    "values (?, ?, ?, ?, ?, 0, ?)", [batch_id, kind, now, note, len(fresh), audit.current_actor()[0]])
-        files = _insert_files(con, kind, batch_id, fresh, overrides, now, progress)
-        n_rows = sum(f["rows"] for f in files)
-        con.execute("update import_batches set n_rows = ? where batch_id = ?", [n_rows, batch_id])
-        _dedupe_record_keys(con, batch_id)
-        villages.resolve(con)  # a new register may name villages the earlier files spelled
-        n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchall()[0][0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            batch_id = con.execute("select nextval('seq_batch')").fetchall()[0][0]
+            con.execute("insert into import_batches (batch_id, kind, created_at, note, n_files, n_rows, created_by) "
+                        "values (?, ?, ?, ?, ?, 0, ?)", [batch_id, kind, now, note, len(fresh), audit.current_actor()[0]])
+            files = _insert_files(con, kind, batch_id, fresh, overrides, now, progress)
+            n_rows = sum(f["rows"] for f in files)
+            con.execute("update import_batches set n_rows = ? where batch_id = ?", [n_rows, batch_id])
+            _dedupe_record_keys(con, batch_id)
+            villages.resolve(con)  # a new register may name villages the earlier files spelled
+            n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchall()[0][0]
+            result = _audited(con, ImportResult(kind, batch_id, files, skipped, n_rows, n_findings))
     finally:
         con.execute("reset session preserve_insertion_order")
-    result = ImportResult(kind, batch_id, files, skipped, n_rows, n_findings)
     if progress:
         progress(1.0, result.message)
+    return result
+
+
+def _audited(con: duckdb.DuckDBPyConnection, result: ImportResult) -> ImportResult:
+    """Write the import to the audit log (inside the batch's transaction when there is one): who, which batch."""
+    audit.record_action(con, "import", target=result.kind,
+                        detail={"batch_id": result.batch_id, "rows": result.n_rows,
+                                "files": [f["file_name"] for f in result.files], "skipped": result.skipped})
     return result
 
 
@@ -298,39 +303,36 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
         clean = clean.append_column(f"raw_c{pos}", raw.column(f"c{pos}"))
     unknown = _struct_sql(sheet.headers, unknown_pos)
     # Small record batches let DuckDB scan the chunk on every core.
-    con.register("raw_chunk", _batched(raw))
-    con.register("clean_chunk", _batched(clean))
-    try:
-        con.execute(f"""
-            insert into raw_rows
-            select '{prefix}' || __row, '{kind}', {batch_id}, {file_id}, ?, __row, {all_cols}
-            from raw_chunk""", [sheet.sheet])
+    with registered(con, "raw_chunk", _batched(raw)), registered(con, "clean_chunk", _batched(clean)):
+        try:
+            con.execute(f"""
+                insert into raw_rows
+                select '{prefix}' || __row, '{kind}', {batch_id}, {file_id}, ?, __row, {all_cols}
+                from raw_chunk""", [sheet.sheet])
 
-        def orig(field):
-            return f"raw_c{date_cols[field]}::varchar" if field in date_cols else "NULL::varchar"
+            def orig(field):
+                return f"raw_c{date_cols[field]}::varchar" if field in date_cols else "NULL::varchar"
 
-        carried_sql = f" exclude ({', '.join(f'raw_c{pos}' for pos in carried)})" if carried else ""
-        # A view over the Arrow chunk, not a table: the rows are written once, into `clean`.
-        con.execute(f"""
-            create or replace temp view staged as
-            with read as (
-                select
-                    '{prefix}' || row_number as rec_uid,
-                    '{kind}' as kind, {batch_id} as batch_id, {file_id} as file_id,
-                    {orig('death_date')} as _death_date_orig,
-                    {orig('event_date')} as _event_date_orig,
-                    {unknown if unknown != 'NULL' else 'NULL::json'} as extra,
-                    *{carried_sql}
-                from clean_chunk
-            ), hashed as (select *, {ROW_HASH_SQL} as row_hash from read)
-            select *, {keys_sql(kind)} from hashed""")
-        con.execute(findings_sql(kind))
-        con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, _legacy_full_name, "
-                    "_legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
-    finally:
-        con.unregister("raw_chunk")
-        con.unregister("clean_chunk")
-        con.execute("drop view if exists staged")
+            carried_sql = f" exclude ({', '.join(f'raw_c{pos}' for pos in carried)})" if carried else ""
+            # A view over the Arrow chunk, not a table: the rows are written once, into `clean`.
+            con.execute(f"""
+                create or replace temp view staged as
+                with read as (
+                    select
+                        '{prefix}' || row_number as rec_uid,
+                        '{kind}' as kind, {batch_id} as batch_id, {file_id} as file_id,
+                        {orig('death_date')} as _death_date_orig,
+                        {orig('event_date')} as _event_date_orig,
+                        {unknown if unknown != 'NULL' else 'NULL::json'} as extra,
+                        *{carried_sql}
+                    from clean_chunk
+                ), hashed as (select *, {ROW_HASH_SQL} as row_hash from read)
+                select *, {keys_sql(kind)} from hashed""")
+            con.execute(findings_sql(kind))
+            con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, "
+                        "_legacy_full_name, _legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
+        finally:
+            con.execute("drop view if exists staged")
 
 
 def _batched(table: pa.Table, rows: int = 16_384) -> pa.Table:
@@ -437,16 +439,12 @@ def undo_last_import(con: duckdb.DuckDBPyConnection, *, only_by: str | None = No
                         f"(lô số {last['batch_id']}) do {last['created_by'] or 'người khác'} thực hiện.",
                         "last batch made by someone else")
     batch_id = last["batch_id"]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("update import_batches set undone_at = now() where batch_id = ?", [batch_id])
         con.execute("delete from findings where batch_id = ?", [batch_id])
         con.execute("delete from clean where batch_id = ?", [batch_id])
         villages.resolve(con)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        audit.record_action(con, "undo_import", target=str(batch_id))
     return batch_id
 
 

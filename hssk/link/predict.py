@@ -132,13 +132,10 @@ def _data_summary(records: pa.Table) -> dict:
 
 def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "duckdb") -> pa.Table:
     """Scored pairs with match_probability >= threshold, keys ordered (l < r), with the
-    `names_differ` guard (see model.names_differ_sql)."""
-    if getattr(session, "backend", "duckdb") == "spark":
-        from hssk.link.spark import predict_pairs_spark
-
-        return predict_pairs_spark(session, threshold)
+    `names_differ` guard (see model.names_differ_sql; a Spark session brings its own, in Spark SQL)."""
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    pairs = pairs_from_predictions(predictions, names_differ=model.names_differ_sql(dialect), keys=session.keys)
+    names_differ = getattr(session, "names_differ_sql", None) or model.names_differ_sql(dialect)
+    pairs = pairs_from_predictions(predictions, names_differ=names_differ, keys=session.keys)
     predictions.drop_table_from_database_and_remove_from_cache()
     return pairs
 

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hssk import audit
 from hssk.config import ROOT, load_config
 from hssk.db import replace_rows
 from hssk.errors import HsskError
@@ -203,6 +204,9 @@ def run_linkage(
         "update link_runs set finished_at = current_timestamp::timestamp, summary = ? where run_id = ?",
         [json.dumps(summary), run_id],
     )
+    audit.record_action(con, "link_run", target=str(run_id),
+                        detail={"records": counts["n_records"], "persons": counts["n_persons"], "review": n_review,
+                                "mode": summary["mode"], "backend": backend})
     say(1.0, "Xong")
     return LinkResult(run_id=run_id, n_records=counts["n_records"], n_pairs=pairs.num_rows,
                       n_persons=counts["n_persons"], n_review=n_review,

@@ -7,8 +7,11 @@ trained m/u value: the same model takes the same decisions on both backends.
 
     spark = spark_session("spark://host:7077")
     session = open_spark_session(records, train.load_settings(model_path), spark=spark)
-    pairs = predict_pairs_spark(session, lower)   # as predict.predict_pairs on DuckDB
+    pairs = predict.predict_pairs(session, lower)   # the same call as on DuckDB
     session.close()
+
+This module knows nothing of hssk.link.predict: predict opens a Spark session here when asked for one, and the
+session carries what predict needs from Spark (the names_differ guard in Spark SQL).
 """
 
 from __future__ import annotations
@@ -29,13 +32,12 @@ from sqlglot import exp
 
 from hssk.errors import HsskError
 from hssk.link import model
-from hssk.link.predict import pairs_from_predictions
 
 DIALECT = "spark"
 LOCAL_MASTER = "local[*]"
 # `hssk link --backend spark --spark-master URL` passes the master down through this variable.
 MASTER_ENV = "HSSK_SPARK_MASTER"
-# Name of the prepared records inside Spark: predict.pairs_from_predictions joins on it.
+# Name of the prepared records inside Spark.
 INPUT_VIEW = "link_input"
 
 # A local run shares one JVM with the driver: its heap holds every partition.
@@ -172,7 +174,8 @@ def _for_spark(settings):
 class SparkSplinkSession:
     """The Splink linker over one prepared input, in its own Spark session (own temp views)."""
 
-    backend = "spark"  # predict.predict_pairs dispatches on this
+    backend = "spark"
+    keys = None  # Splink scores the record keys themselves (no integer ids on Spark)
 
     linker: object
     spark: object  # the SparkSession (a newSession() of the shared one)
@@ -185,6 +188,11 @@ class SparkSplinkSession:
 
         self.linker = Linker(self.sdf, _for_spark(settings), log_level=logging.ERROR)
         return self.linker
+
+    @property
+    def names_differ_sql(self) -> str:
+        """The names_differ guard in Spark SQL: predict.predict_pairs computes it in Spark with the pairs."""
+        return names_differ_spark_sql()
 
     def close(self) -> None:
         for table in self.spark.catalog.listTables():
@@ -230,12 +238,3 @@ def names_differ_spark_sql() -> str:
     jar provides damerau_levenshtein() on Spark.)
     """
     return spark_sql(model.names_differ_sql("duckdb"))
-
-
-def predict_pairs_spark(session: SparkSplinkSession, threshold: float) -> pa.Table:
-    """Scored pairs with match_probability >= threshold as predict.PAIR_COLUMNS (Arrow), like
-    predict.predict_pairs on DuckDB: keys ordered (l < r), the names_differ guard computed in Spark."""
-    predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    pairs = pairs_from_predictions(predictions, names_differ=names_differ_spark_sql())
-    predictions.drop_table_from_database_and_remove_from_cache()
-    return pairs

@@ -1,16 +1,24 @@
-"""Hand-made `clean` rows for tests and quick experiments, without importing files.
+"""Hand-made `clean` rows and scored pairs for tests, without importing files or running Splink.
 
 `add_batch(con, "hssk", [{"record_id": "H1", "full_name": "Nguyễn Văn An", "birth": "1985-03-12", …}])`
 writes one import batch whose rows carry the contract's columns (keys derived the simple way:
 lower case for the tone key, accents stripped and đ → d for the accent-free key).
+`scored_run(con, [("hssk:H1", "population:001…", 0.9999), …])` stores a link run with exactly those pairs and
+derives persons from them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 
 import duckdb
+
+from hssk.link import refresh_persons
+from hssk.link.prepare import ensure_schema
+
+UPPER, LOWER = 0.99, 0.5
 
 FIELDS = ("full_name", "birth", "sex", "personal_id", "old_id", "insurance_no", "village", "household_code",
           "phone")
@@ -104,3 +112,22 @@ def add_batch(con: duckdb.DuckDBPyConnection, kind: str, rows: list[dict]) -> in
         marks = ", ".join("?" for _ in row)
         con.execute(f"insert into clean ({columns}) values ({marks})", list(row.values()))
     return batch_id
+
+
+def scored_run(con: duckdb.DuckDBPyConnection, pairs, upper: float = UPPER, lower: float = LOWER) -> int:
+    """A link run whose scored pairs are `pairs` (key, key, probability); persons are derived from them."""
+    ensure_schema(con)
+    run_id = con.execute("select nextval('seq_link_run')").fetchall()[0][0]
+    con.execute(
+        "insert into link_runs (run_id, started_at, thresholds, n_records, n_pairs) "
+        "values (?, current_timestamp::timestamp, ?, 0, ?)",
+        [run_id, json.dumps({"upper": upper, "lower": lower}), len(pairs)],
+    )
+    con.execute("delete from link_predictions")
+    kinds = dict(con.execute("select record_key, kind from current_clean").fetchall())
+    for left, right, p in pairs:
+        left, right = sorted((left, right))
+        con.execute("insert into link_predictions values (?, ?, ?, ?, ?, ?, ?, false)",
+                    [run_id, left, right, kinds[left], kinds[right], p, 0.0 + p * 10])
+    refresh_persons(con)
+    return run_id

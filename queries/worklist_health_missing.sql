@@ -1,10 +1,12 @@
 -- name:   worklist_health_missing
 -- title:  Residents alive with an HSSK record where an applicable health category is filled in none of their
---         records, with suggestions from care events linked to the same person (latest three per category)
+--         records, with suggestions from care events and claim visits linked to the same person (latest three
+--         per category)
 -- grain:  one row per (person, missing category); record_id = the record to fill (the one to keep)
 -- params: $as_of DATE -- reference date (age for reproductive health)
 --         $village VARCHAR -- register village; NULL = every village
--- reads:  kpi_people, kpi_records, kpi_links (queries/kpi_base.sql), current_clean
+-- reads:  kpi_people, kpi_records, kpi_links (queries/kpi_base.sql), current_clean,
+--         kpi_health_evidence (queries/kpi_health_evidence.sql)
 with
 
 people as (
@@ -47,6 +49,11 @@ care_by_category as (
     select *, 'reproductive_health' from care where event_kind = 'reproductive'
     union all
     select *, 'infectious_disease' from care where regexp_matches(upper(event_code), '^[AB][0-9]{2}')
+    union all
+    -- claim visits: their diagnoses through data/reference/icd10_categories.csv
+    select person_id, event_date, 'claim', code, name, facility, category
+    from kpi_health_evidence
+    where source = 'claims'
 ),
 
 suggestions as (

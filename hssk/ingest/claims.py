@@ -1,7 +1,7 @@
 """BHYT claim XML (QĐ 130/QĐ-BYT with QĐ 4750/3176, and the older QĐ 4210) read as `Sheet`s of the kind `claims`.
 
 One visit (one HOSO of a GIAMDINHHS envelope, or one XML1 record of a bare document) is one row: every XML1 element
-as read, the HOSO's position in its file (HOSO_STT) and the visit's other tables (XML2 drugs, XML3 services, XML4
+as read, the member of a .zip it came from (ZIP_MEMBER), the HOSO's position in its document (HOSO_STT) and the visit's other tables (XML2 drugs, XML3 services, XML4
 lab results, …) as JSON lists of their records, one column per table. The store then handles the rows like any
 other file's (raw layer, standardisation, findings, one transaction per batch), and `queries/schema.sql` exposes
 the diagnoses and the detail rows per visit (views `claim_diagnoses`, `claim_items`).
@@ -43,6 +43,7 @@ MAX_ZIP_MEMBERS = 20_000
 MAX_ZIP_TOTAL_BYTES = 1 << 30  # all members of one .zip, uncompressed (zip bombs)
 
 HOSO_INDEX = "HOSO_STT"  # provenance column: the HOSO's (or bare record's) 1-based position in its document
+ZIP_MEMBER = "ZIP_MEMBER"  # provenance column of a .zip's rows: the member (path inside the archive)
 XML1_RECORD = "TONG_HOP"
 # Detail tables: the tag of one record (found anywhere); others are found as the elements that hold a MA_LK.
 DETAIL_RECORDS = {"XML2": "CHI_TIET_THUOC", "XML3": "CHI_TIET_DVKT", "XML4": "CHI_TIET_CLS"}
@@ -72,8 +73,8 @@ def expand_paths(paths: list[str | Path]) -> list[Path]:
 
 
 def read_claim_sheets(path: str | Path, overrides: dict[str, str] | None = None) -> list[Sheet]:
-    """The visits of one .xml or .zip claim file: one Sheet per XML document (a zip gives one per member, named
-    by the member). Raises ClaimFileError for anything malformed or hostile."""
+    """The visits of one .xml or .zip claim file as Sheets (one for a document, few for a zip).
+    Raises ClaimFileError for anything malformed or hostile."""
     path = Path(path)
     if path.stat().st_size > (MAX_ZIP_TOTAL_BYTES if path.suffix.lower() == ".zip" else MAX_FILE_BYTES):
         raise _fail(path.name, "tệp quá lớn.", "size limit")
@@ -84,11 +85,15 @@ def read_claim_sheets(path: str | Path, overrides: dict[str, str] | None = None)
 
 
 def _zip_sheets(path: Path, overrides) -> list[Sheet]:
+    """The members of a .zip as few Sheets as possible (each insert costs the same whatever its size): members
+    are gathered while their elements map without conflict (a QĐ 130 and a QĐ 4210 member start a new one); each
+    row names its member (ZIP_MEMBER)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise _fail(path.name, "tệp .zip hỏng.", str(exc)) from exc
-    sheets = []
+    groups: list[list[dict]] = []
+    fields_of_group: dict[str, str] = {}  # field -> the tag that gives it, in the current group
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_ZIP_TOTAL_BYTES:
@@ -107,8 +112,15 @@ def _zip_sheets(path: Path, overrides) -> list[Sheet]:
                 raise _fail(where, "không giải nén được (tệp .zip hỏng).", str(exc)) from exc
             if len(data) > MAX_FILE_BYTES:
                 raise _fail(where, "tệp quá lớn.", "member size limit")
-            sheets.append(_sheet(path, member.filename, _visits(data, where), overrides, where))
-    return sheets
+            visits = [{ZIP_MEMBER: member.filename, **v} for v in _visits(data, where)]
+            tags = list(dict.fromkeys(t for v in visits for t in v))
+            fields = {fld: tags[pos] for pos, fld in match_headers(KIND, tags, overrides).items()}
+            if not groups or any(fields_of_group.get(f, t) != t for f, t in fields.items()):
+                groups.append([])
+                fields_of_group = {}
+            groups[-1].extend(visits)
+            fields_of_group.update(fields)
+    return [_sheet(path, None, visits, overrides, path.name) for visits in groups]
 
 
 # ------------------------------------------------------------------------------------------------ XML

@@ -59,7 +59,7 @@ def write_claims(out_dir: Path, truth_dir: Path, *, seed: int = 2026, today: dt.
     persons = pd.read_csv(Path(truth_dir) / "persons.csv", dtype=str, keep_default_na=False)
     alive = persons["status"] == "alive"
     residents = persons[alive & (persons["on_register"] == "1")]
-    off_register = persons[alive & (persons["on_register"] == "0")]
+    off_register = persons[(persons["status"] != "dead") & (persons["on_register"] == "0")]
     n = max(20, round(visits_per_resident * len(residents)))
     n_off = max(2, round(0.02 * n)) if len(off_register) else 0
     n_out = max(3, round(outsider_share * n))

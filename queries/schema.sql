@@ -147,3 +147,16 @@ select
     rec_uid, record_key, record_id as visit_key, source_system as facility, table_name,
     generate_subscripts(items, 1) as item_no, unnest(items) as item
 from lists;
+
+-- The record to enter (hssk.golden): a value the head decided by hand for a person's field. Append-only: the
+-- newest decision of a (person, field) counts; a blank value means "leave the field empty".
+create sequence if not exists seq_golden_decision start 1;
+create table if not exists golden_decisions (
+    decision_id integer not null default nextval('seq_golden_decision'),
+    person_id varchar not null,
+    field varchar not null,
+    value varchar,
+    decided_at timestamp not null,
+    actor varchar,
+    note varchar
+);

@@ -177,6 +177,13 @@ def test_a_corrected_visit_sent_again_replaces_the_first_and_undo_restores_it(co
     assert visits(con).loc["LK1", "event_code"] == "I10"
 
 
+def test_nested_inner_documents_and_a_blank_line_before_the_declaration_are_read(con, tmp_path):
+    nested = envelope([("XML1", xml1_130("LK1")), ("XML2", XML2.format(lk="LK1"))])
+    import_files(con, [write(tmp_path / "a.xml", "\r\n" + nested)], "claims")
+    assert list(visits(con).index) == ["LK1"]
+    assert con.execute("select count(*) from claim_items").fetchall()[0][0] == 2
+
+
 def test_values_in_claim_formats():
     assert claims.claim_date_text("198501150830") == "15/01/1985"
     assert claims.claim_date_text("198500000000") == "1985"
@@ -266,3 +273,21 @@ def test_an_empty_folder_is_refused(con, tmp_path):
     (tmp_path / "rong").mkdir()
     with pytest.raises(HsskError, match="không có tệp .xml"):
         import_files(con, [tmp_path / "rong"], "claims")
+
+
+def test_the_command_line_imports_a_folder_and_refuses_a_bad_file(tmp_path, capsys):
+    from hssk.cli import main
+    from hssk.db import connect
+
+    folder = tmp_path / "lo"
+    folder.mkdir()
+    write(folder / "a.xml", envelope([("XML1", b64(xml1_130("LK1")))], [("XML1", b64(xml1_4210("LK2")))]))
+    db = tmp_path / "db.duckdb"
+    assert main(["import", str(folder), "--kind", "claims", "--db", str(db)]) == 0
+    assert "Đã nhập 2 dòng (claims)" in capsys.readouterr().out
+    write(folder / "b.xml", BILLION_LAUGHS)
+    assert main(["import", str(folder), "--kind", "claims", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "b.xml bị từ chối" in err and "Traceback" not in err
+    with connect(db) as con:
+        assert con.execute("select count(*) from clean").fetchall()[0][0] == 2

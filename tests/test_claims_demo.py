@@ -126,3 +126,13 @@ def test_kpi_health_if_filled_equals_the_kpi_after_entering_the_suggestions(comm
         assert after["villages"][village]["kpi_health"] == figures["kpi_health_if_filled"], village
     # nothing is left to suggest where every suggestion was entered
     assert kpi.health_suggestions(con, as_of).empty
+
+
+def test_the_same_arguments_write_the_same_bytes(commune, tmp_path):
+    from hssk.demo.claims import write_claims
+
+    def digest(folder):
+        return {p.relative_to(folder): p.read_bytes() for p in Path(folder).rglob("*") if p.is_file()}
+
+    first = write_claims(tmp_path / "a", commune["truth"], seed=4130)["dir"]
+    assert digest(first) == digest(commune["made"]["files"]["claims"][0])

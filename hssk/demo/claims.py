@@ -46,6 +46,14 @@ VACCINATION = [("Z24.6", "Tiêm vắc xin viêm gan virus"), ("Z27.1", "Tiêm v�
 DRUGS = [("40.17", "Paracetamol 500mg"), ("40.48", "Amlodipin 5mg"), ("40.52", "Metformin 500mg"),
          ("40.30", "Amoxicilin 500mg")]
 SERVICES = [("01.0001", "Khám bệnh"), ("22.0120", "Tổng phân tích tế bào máu"), ("23.0075", "Định lượng glucose")]
+TRUTH_README = """
+## claims_visits.csv — the BHYT claim visits (hssk.demo.claims)
+
+One row per visit written into the claim folder (import it with `--kind claims`): `product` (HIS-A … HIS-D),
+`file` and `member` (inside a .zip), `ma_lk`, `facility` (MA_CSKCB), `record_key` (the workbench's key,
+`claims:<facility>:<MA_LK>`), `person_uid` (blank: an outsider from another commune, on no list),
+`on_register` (0: not on the population register), `codes` (ICD-10, main first) and `visit_date`.
+"""
 OUTSIDER_FAMILY = ["Trần", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 OUTSIDER_GIVEN = {"M": ["Khải", "Thịnh", "Quyết", "Toàn", "Hiếu"], "F": ["Nhung", "Quyên", "Thắm", "Yến", "Diệp"]}
 OUTSIDER_MIDDLE = {"M": ["Văn", "Đức", "Minh"], "F": ["Thị", "Thu", "Ngọc"]}
@@ -89,6 +97,10 @@ def write_claims(out_dir: Path, truth_dir: Path, *, seed: int = 2026, today: dt.
                            "on_register": v["person"].get("on_register", "0"), "codes": ";".join(v["codes"]),
                            "visit_date": v["date"].isoformat()})
     pd.DataFrame(truth_rows).to_csv(Path(truth_dir) / "claims_visits.csv", index=False, encoding="utf-8")
+    readme = Path(truth_dir) / "README.md"
+    if readme.exists() and TRUTH_README not in readme.read_text(encoding="utf-8"):
+        with open(readme, "a", encoding="utf-8") as fh:
+            fh.write(TRUTH_README)
     return {"dir": out_dir, "files": sorted(set(written)), "visits": len(visits)}
 
 

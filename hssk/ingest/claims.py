@@ -130,6 +130,7 @@ def _local(tag) -> str:
 
 def parse_xml(data: bytes, where: str) -> Element:
     """Parse with DTDs forbidden: no entity can expand and nothing external is ever read."""
+    data = data.lstrip(b" \t\r\n")  # some HIS write a blank line before the XML declaration
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -223,7 +224,9 @@ def _hoso_visit(hoso: Element, index: int, where: str) -> list[dict]:
         label = f"{where} ({table or 'không rõ LOAIHOSO'})"
         if "NOIDUNGFILE" not in parts:
             raise _fail(label, "thiếu NOIDUNGFILE.", "no NOIDUNGFILE")
-        inner = parse_xml(_decode(parts["NOIDUNGFILE"].text, label), label)
+        content = parts["NOIDUNGFILE"]
+        # base64 of the inner document, as the standard says; some HIS nest the elements themselves
+        inner = content if _children(content) else parse_xml(_decode(content.text, label), label)
         if table == "XML1":
             xml1.extend(_record(r) for r in _xml1_records(inner))
         elif table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import zipfile
 
 import pandas as pd
@@ -100,7 +101,7 @@ def test_an_envelope_gives_one_standardised_row_per_hoso(con, tmp_path):
                                                                                    "2026-10-01")
     # 9 digits: an old CMND; a card list: the first valid card; 00 day: a month-precision date
     assert pd.isna(b["personal_id"]) and b["old_id"] == "012345678"
-    assert b["insurance_card"] == "DN4010111222333"
+    assert (b["insurance_card"], b["insurance_no_orig"]) == ("DN4010111222333", "XX123;DN4010111222333")
     assert (b["birth_year"], b["birth_month"], b["birth_precision"]) == (1990, 3, "month")
     assert (b["sex"], b["diagnosis_codes"]) == ("F", "Z34.9")
 
@@ -114,6 +115,11 @@ def test_every_xml1_element_and_the_provenance_are_kept_as_read(con, tmp_path):
     assert raw["NGAY_SINH"] == "198501150000" and raw["MA_THE_BHYT"] == "GD4010123456789"
     assert raw["GHI_CHU"] == "  chữ  thừa "
     assert con.execute("select file_name from import_files").fetchone()[0] == "a.xml"
+    # every element a claim format defines is known; others are reported (and kept)
+    assert json.loads(con.execute("select unknown_columns from import_files").fetchone()[0]) == []
+    import_files(con, [write(tmp_path / "b.xml", XML_DECL + xml1_130("LK8", MA_RIENG_HIS="x"))], "claims")
+    assert json.loads(con.execute("select unknown_columns from import_files where file_name = 'b.xml'")
+                      .fetchone()[0]) == ["MA_RIENG_HIS"]
 
 
 def test_qd_4210_names_and_8_char_birth_dates_are_read_alike(con, tmp_path):

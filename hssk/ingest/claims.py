@@ -49,6 +49,30 @@ XML1_RECORD = "TONG_HOP"
 DETAIL_RECORDS = {"XML2": "CHI_TIET_THUOC", "XML3": "CHI_TIET_DVKT", "XML4": "CHI_TIET_CLS"}
 
 
+# XML1 elements of QĐ 130 (with QĐ 4750/3176) and QĐ 4210 (/work/shared/bhyt-xml.md): kept in the raw layer and in
+# `extra` when no clean column takes them, and not reported as unknown columns.
+XML1_ELEMENTS = frozenset("""
+MA_LK STT MA_BN HO_TEN SO_CCCD NGAY_SINH GIOI_TINH NHOM_MAU MA_QUOCTICH MA_DANTOC MA_NGHE_NGHIEP DIA_CHI
+MATINH_CU_TRU MAHUYEN_CU_TRU MAXA_CU_TRU DIEN_THOAI MA_THE_BHYT MA_DKBD GT_THE_TU GT_THE_DEN NGAY_MIEN_CCT LY_DO_VV
+LY_DO_VNT MA_LY_DO_VNT CHAN_DOAN_VAO CHAN_DOAN_RV MA_BENH_CHINH MA_BENH_KT MA_BENH_YHCT MA_PTTT_QT MA_DOITUONG_KCB
+MA_NOI_DI MA_NOI_DEN MA_TAI_NAN NGAY_VAO NGAY_VAO_NOI_TRU NGAY_RA GIAY_CHUYEN_TUYEN SO_NGAY_DTRI PP_DIEU_TRI
+KET_QUA_DTRI MA_LOAI_RV GHI_CHU NGAY_TTOAN NAM_QT THANG_QT MA_LOAI_KCB MA_KHOA MA_CSKCB MA_KHUVUC CAN_NANG
+CAN_NANG_CON NAM_NAM_LIEN_TUC NGAY_TAI_KHAM MA_HSBA MA_TTDV DU_PHONG
+MA_THE MA_BENH MA_BENHKHAC MA_LYDO_VVIEN TEN_BENH MA_NOI_CHUYEN TINH_TRANG_RV MIEN_CUNG_CT
+""".split())
+
+
+class ClaimSheet(Sheet):
+    """A Sheet whose unknown columns are the elements no claim format defines (the totals T_*, the provenance
+    columns and the other tables XMLn are known)."""
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        return [h for h in super().unknown_columns
+                if h not in XML1_ELEMENTS and h not in (HOSO_INDEX, ZIP_MEMBER)
+                and not h.startswith("T_") and not re.fullmatch(r"XML\d+", h)]
+
+
 class ClaimFileError(HsskError):
     """A claim file that cannot be read; the message names the file (and the zip member, HOSO) and the reason."""
 
@@ -257,7 +281,7 @@ def _sheet(path: Path, member: str | None, visits: list[dict], overrides, where:
             mapping[pos] = fld
     columns = {f"c{j}": _blank_null([v.get(h) for v in visits]) for j, h in enumerate(headers)}
     columns["__row"] = pa.array(range(1, len(visits) + 1), pa.int32())
-    return Sheet(path, member, None, headers, mapping, iter([pa.table(columns)]))
+    return ClaimSheet(path, member, None, headers, mapping, iter([pa.table(columns)]))
 
 
 def _blank_null(values: list) -> pa.Array:
@@ -330,7 +354,7 @@ def prepare_chunk(chunk: pa.Table, mapping: dict[int, str]) -> tuple[pa.Table, d
     """A claim chunk rewritten so the common standardisation reads it: claim dates as dd/mm/yyyy (with their
     precision), the first valid card of MA_THE_BHYT, SO_CCCD split into personal or old ID. Returns the chunk with
     the rewritten columns appended, the mapping pointing at them, and the claim-only clean columns
-    (commune_code, diagnosis_codes) plus the original birth-date text."""
+    (commune_code, diagnosis_codes) plus the original text of the birth date and the card list."""
     by_field = {fld: pos for pos, fld in mapping.items()}
     n = chunk.num_rows
     nulls = pa.nulls(n, pa.string())
@@ -362,8 +386,9 @@ def prepare_chunk(chunk: pa.Table, mapping: dict[int, str]) -> tuple[pa.Table, d
     commune = pc.utf8_trim_whitespace(col("commune_code"))
     codes = pc.binary_join_element_wise(pc.fill_null(col("event_code"), ""), pc.fill_null(col("secondary_codes"), ""),
                                         ";")
-    kept = {
+    kept = {  # the original text of the rewritten fields (the card list as written)
         "birth_date_orig": col("birth_date"),
+        "insurance_no_orig": col("insurance_no"),
         "commune_code": pc.if_else(pc.equal(commune, ""), pa.scalar(None, pa.string()), commune),
         "diagnosis_codes": map_unique(codes, lambda v: (diagnosis_list(v, None),), [pa.string()])[0],
     }

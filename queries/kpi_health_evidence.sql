@@ -2,7 +2,9 @@
 -- title:  What the care events and claim visits linked to a person say about their health categories: the
 --         evidence behind the fill suggestions (a temporary view and macro, built by hssk.kpi.run when a query
 --         names them)
--- grain:  kpi_health_evidence: one row per (person, category, event; for claims per diagnosis code);
+-- grain:  kpi_health_evidence: one row per (person, category, event; for claims per diagnosis code): name (what
+--         fills the category), description (the event's own text), value (name and code, the text to enter),
+--         event_key (the record_key of the visit or event);
 --         kpi_health_suggestions(as_of): one row per (resident with a record, category missing in every record of
 --         theirs, with evidence): the newest evidence, the value to enter
 -- params: none (the macro kpi_health_suggestions takes the reference date as its argument)
@@ -38,19 +40,21 @@ claims as (
         category,
         -- a blank name: the diagnosis as the claim writes it (main code), else the code alone
         coalesce(nullif(name_vi, ''), case when position = 1 then event_description end, code) as name,
+        name as description,
         code,
         event_date,
         facility,
         visit_key,
         'claims' as source,
-        position
+        position,
+        record_key as event_key
     from claim_matches
 ),
 
 care as (
     select
         links.person_id, c.event_date, c.event_kind, c.event_code, c.event_description, c.source_system,
-        c.record_id
+        c.record_id, c.record_key
     from current_clean as c
     join kpi_links as links on c.record_key = links.record_key
     where c.kind = 'care'
@@ -75,12 +79,14 @@ care_evidence as (
         person_id,
         category,
         coalesce(event_description, event_code) as name,
+        event_description as description,
         event_code as code,
         event_date,
         source_system as facility,
         record_id as visit_key,
         'care' as source,
-        1 as position
+        1 as position,
+        record_key as event_key
     from care_by_category
 )
 

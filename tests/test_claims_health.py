@@ -111,14 +111,14 @@ def test_suggestions_are_listed_newest_first_and_a_blank_name_uses_the_claim_tex
 
 def test_care_events_are_evidence_too_and_the_missing_worklist_lists_claims(con):
     w = world_of(con, [("001080000001", {}, [{**FULL_HEALTH, "vaccination": None, "chronic_disease": None}],
-                        [visit("LK1", "2026-01-10", "I10")])])
+                        [visit("LK1", "2026-01-10", "I10;E11")])])
     w.add("care", 4, "P001080000001", event_date=date(2025, 6, 1), event_kind="vaccination", event_code="UV",
           event_description="Uốn ván", source_system="TCMR")
     rows, _ = suggestions(con)
     assert rows["H0.1", "vaccination"].value_to_enter == "Uốn ván (UV)"
     assert rows["H0.1", "vaccination"].source == "care"
     missing = kpi.run(con, "worklist_health_missing", as_of=AS_OF, village=None).set_index("category")
-    assert missing.loc["chronic_disease", "care_events"] == 1
+    assert missing.loc["chronic_disease", "care_events"] == 1  # one visit, two chronic codes
     assert "I10 Tăng huyết áp (01880)" in missing.loc["chronic_disease", "suggestion"]
 
 

@@ -132,7 +132,7 @@ def decide(con: duckdb.DuckDBPyConnection, person_id: str, field: str, value: st
 
 # ------------------------------------------------------------------------------------------------ export
 def _display(field: str, value):
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or pd.isna(value):
         return None
     if field == "sex":
         return {"M": "Nam", "F": "Nữ"}.get(value, value)

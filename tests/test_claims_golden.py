@@ -64,8 +64,8 @@ def test_between_complete_dates_the_register_wins(con):
 
 
 def _card(card, start, end):
-    return dict(insurance_card=card, social_insurance_no=card[-10:], valid_from=date.fromisoformat(start),
-                valid_to=date.fromisoformat(end), full_name="Nguyễn Thị An")
+    return {"insurance_card": card, "social_insurance_no": card[-10:], "valid_from": date.fromisoformat(start),
+            "valid_to": date.fromisoformat(end), "full_name": "Nguyễn Thị An"}
 
 
 def _claim(ma_lk, day, **cols):

@@ -47,8 +47,8 @@ def world_of(con, people: list[tuple[str, dict, list[dict], list[dict]]]) -> Wor
 
 
 def visit(ma_lk, day, codes, facility="01880", text=None):
-    return dict(record_id=ma_lk, event_date=date.fromisoformat(day), diagnosis_codes=codes,
-                event_code=codes.split(";")[0], event_description=text, source_system=facility)
+    return {"record_id": ma_lk, "event_date": date.fromisoformat(day), "diagnosis_codes": codes,
+            "event_code": codes.split(";")[0], "event_description": text, "source_system": facility}
 
 
 def test_the_sql_matches_categories_of(con):
@@ -70,7 +70,7 @@ def test_a_missing_category_gets_the_newest_evidence_with_its_source(con):
                                           "reproductive_health": None}],
                     [visit("LK0", "2025-05-01", "I10", "01815"), visit("LK1", "2026-01-10", "K29.7;I10", "01880"),
                      visit("LK2", "2026-02-01", "Z00.0")])])
-    rows, frame = suggestions(con)
+    rows, _ = suggestions(con)
     assert set(rows) == {("H0.1", "chronic_disease")}  # infectious: no evidence; the others filled
     row = rows["H0.1", "chronic_disease"]
     assert (row.value_to_enter, row.facility, row.event_date.date(), row.visit_key, row.source, row.n_evidence) == (

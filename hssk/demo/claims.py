@@ -198,15 +198,19 @@ def _xml1_record(v: dict, names: str) -> str:
 
 def _xml2(v: dict, bare_root: bool) -> bytes:
     drug = DRUGS[int(v["ma_lk"][-1]) % len(DRUGS)]
-    rows = "".join(f"<CHI_TIET_THUOC>{_elements([('MA_LK', v['ma_lk']), ('STT', str(i + 1)), ('MA_THUOC', drug[0]), ('TEN_THUOC', drug[1]), ('SO_LUONG', '10')])}</CHI_TIET_THUOC>"  # noqa: E501
-                   for i in range(2))
+    rows = "".join(
+        "<CHI_TIET_THUOC>" + _elements([("MA_LK", v["ma_lk"]), ("STT", str(i + 1)), ("MA_THUOC", drug[0]),
+                                        ("TEN_THUOC", drug[1]), ("SO_LUONG", "10")]) + "</CHI_TIET_THUOC>"
+        for i in range(2))
     inner = f"<DSACH_CHI_TIET_THUOC>{rows}</DSACH_CHI_TIET_THUOC>"
     return _doc(inner if bare_root else f"<CHITIEU_CHITIET_THUOC>{inner}</CHITIEU_CHITIET_THUOC>")
 
 
 def _xml3(v: dict) -> bytes:
-    rows = "".join(f"<CHI_TIET_DVKT>{_elements([('MA_LK', v['ma_lk']), ('STT', str(i + 1)), ('MA_DICH_VU', code), ('TEN_DICH_VU', name)])}</CHI_TIET_DVKT>"  # noqa: E501
-                   for i, (code, name) in enumerate(SERVICES[:2]))
+    rows = "".join(
+        "<CHI_TIET_DVKT>" + _elements([("MA_LK", v["ma_lk"]), ("STT", str(i + 1)), ("MA_DICH_VU", code),
+                                       ("TEN_DICH_VU", name)]) + "</CHI_TIET_DVKT>"
+        for i, (code, name) in enumerate(SERVICES[:2]))
     return _doc(f"<CHITIEU_CHITIET_DVKT_VTYT><DSACH_CHI_TIET_DVKT>{rows}</DSACH_CHI_TIET_DVKT>"
                 "</CHITIEU_CHITIET_DVKT_VTYT>")
 

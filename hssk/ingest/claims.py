@@ -1,8 +1,9 @@
 """BHYT claim XML (QĐ 130/QĐ-BYT with QĐ 4750/3176, and the older QĐ 4210) read as `Sheet`s of the kind `claims`.
 
 One visit (one HOSO of a GIAMDINHHS envelope, or one XML1 record of a bare document) is one row: every XML1 element
-as read, the member of a .zip it came from (ZIP_MEMBER), the HOSO's position in its document (HOSO_STT) and the visit's other tables (XML2 drugs, XML3 services, XML4
-lab results, …) as JSON lists of their records, one column per table. The store then handles the rows like any
+as read, the member of a .zip it came from (ZIP_MEMBER), the HOSO's position in its document (HOSO_STT) and the
+visit's other tables (XML2 drugs, XML3 services, XML4 lab results, …) as JSON lists of their records, one column
+per table. The store then handles the rows like any
 other file's (raw layer, standardisation, findings, one transaction per batch), and `queries/schema.sql` exposes
 the diagnoses and the detail rows per visit (views `claim_diagnoses`, `claim_items`).
 

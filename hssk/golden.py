@@ -57,11 +57,11 @@ def records(con: duckdb.DuckDBPyConnection, as_of: dt.date | str | None = None,
         candidates = candidates[candidates["village"] == village]
     chosen = []
     for rule in rules().itertuples(index=False):
-        sources = [s.strip() for s in rule.sources.split("|") if s.strip()]
-        mine = candidates[(candidates["field"] == rule.field) & candidates["source"].isin(sources)]
+        groups = _source_groups(rule.sources)
+        mine = candidates[(candidates["field"] == rule.field) & candidates["source"].isin(groups)]
         if rule.field == "insurance" or rule.rule == "newest":
             mine = mine[mine["valid"]]
-        chosen.append(_choose(mine, rule.rule, sources))
+        chosen.append(_choose(mine, rule.rule, groups))
     picked = pd.concat(chosen, ignore_index=True) if chosen else pd.DataFrame(columns=COLUMNS)
     picked = _apply_decisions(con, picked, candidates)
     hssk = (candidates[candidates["from_kept_record"].fillna(False).astype(bool)]
@@ -74,10 +74,22 @@ def records(con: duckdb.DuckDBPyConnection, as_of: dt.date | str | None = None,
     return out[COLUMNS].sort_values(["village", "person_id", "field"], ignore_index=True)
 
 
-def _choose(frame: pd.DataFrame, rule: str, sources: list[str]) -> pd.DataFrame:
+def _source_groups(text: str) -> dict[str, int]:
+    """'insurance|claims>hssk' → {'insurance': 0, 'claims': 0, 'hssk': 1}: sources in order of preference; a
+    source after '>' is only a fallback (it counts when no source before it has a value)."""
+    groups: dict[str, int] = {}
+    for g, part in enumerate(text.split(">")):
+        for source in part.split("|"):
+            if source.strip():
+                groups.setdefault(source.strip(), g)
+    return groups
+
+
+def _choose(frame: pd.DataFrame, rule: str, groups: dict[str, int]) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["person_id", "field", "value", "source", "record_id", "source_date"])
-    frame = frame.assign(rank=frame["source"].map({s: i for i, s in enumerate(sources)}),
+    frame = frame.assign(rank=frame["source"].map({s: i for i, s in enumerate(groups)}),
+                         group=frame["source"].map(groups),
                          date_key=pd.to_datetime(frame["source_date"]).fillna(pd.Timestamp.min))
     if rule == "union":
         ordered = frame.sort_values(["person_id", "date_key", "rank"], ascending=[True, False, True])
@@ -92,7 +104,7 @@ def _choose(frame: pd.DataFrame, rule: str, sources: list[str]) -> pd.DataFrame:
                           record_id=("record_id", "first"), source_date=("source_date", "first")).reset_index()
         return out
     keys = {"priority": (["rank", "date_key"], [True, False]),
-            "newest": (["date_key", "rank"], [False, True]),
+            "newest": (["group", "date_key", "rank"], [True, False, True]),
             "precise": (["complete", "rank", "date_key"], [False, True, False])}[rule]
     ordered = frame.sort_values(["person_id", *keys[0], "record_id"], ascending=[True, *keys[1], True])
     return ordered.drop_duplicates("person_id")[["person_id", "field", "value", "source", "record_id",

@@ -89,6 +89,19 @@ def test_the_insurance_card_is_the_newest_valid_one(con, cards, expected, source
         expected, source, "HC4010000000003", True)
 
 
+def test_the_hssk_card_is_only_a_fallback(con):
+    # newer than the claim, but HSSK is no source of truth for the card: the claim's card wins
+    _, p = build(con, records=[{"insurance_card": "HC4010000000003", "updated_at": date(2026, 3, 1)}],
+                 claims=[_claim("LK1", "2026-02-01", insurance_card="GD4010000000002")])
+    assert chosen(con, p, "insurance")["value"] == "GD4010000000002"
+
+
+def test_without_card_list_or_claim_the_hssk_card_stays(con):
+    _, p = build(con, records=[{"insurance_card": "HC4010000000003"}])
+    card = chosen(con, p, "insurance")
+    assert (card["value"], card["source"], card["differs"]) == ("HC4010000000003", "hssk", False)
+
+
 def test_the_phone_is_the_newest_non_empty_one(con):
     _, p = build(con, records=[{"phone": "0912345678", "updated_at": date(2026, 3, 1)}],
                  claims=[_claim("LK1", "2026-03-10", phone="0987654321"), _claim("LK2", "2026-03-20", phone=None)])

@@ -164,22 +164,32 @@ def wide(long: pd.DataFrame) -> pd.DataFrame:
     order = [(f, label) for f, label in zip(fields["field"], fields["label_vi"])]
     order += [(f, HEALTH_LABELS[f]) for f in HEALTH_FIELDS]
     labels = dict(order)
-    rows = []
-    for (village, person_id), group in long.groupby(["village", "person_id"], sort=True, dropna=False):
-        by_field = group.set_index("field")
-        row = {"Thôn": village, "Mã người (công cụ)": person_id,
-               "Mã HSSK": group["kept_record_id"].dropna().iloc[0] if group["kept_record_id"].notna().any() else None}
-        for field, label in order:
-            row[label] = _display(field, by_field["value"].get(field)) if field in by_field.index else None
-        differs = [labels.get(f, f) for f in by_field.index[by_field["differs"].astype(bool)] if f in labels]
-        row["Khác HSSK hiện tại"] = ", ".join(differs) or None
-        row["Nguồn"] = "; ".join(
-            f"{labels.get(f, f)}: {_sources_vi(r.source)}" + (f" {_date_vi(r.source_date)}" if pd.notna(r.source_date)
-                                                               else "")
-            for f, r in by_field.iterrows() if pd.notna(r.value) and f in labels) or None
-        rows.append(row)
     columns = ["Thôn", "Mã người (công cụ)", "Mã HSSK", *[label for _, label in order], "Khác HSSK hiện tại", "Nguồn"]
-    return pd.DataFrame(rows, columns=columns)
+    long = long[long["field"].isin(labels)].copy()
+    if long.empty:
+        return pd.DataFrame(columns=columns)
+    long["shown"] = [_display(f, v) for f, v in zip(long["field"], long["value"])]
+    long["label"] = long["field"].map(labels)
+    position = {f: i for i, (f, _) in enumerate(order)}
+    long = long.sort_values(["village", "person_id"]).sort_values(
+        "field", key=lambda c: c.map(position), kind="stable").sort_values(["village", "person_id"], kind="stable")
+    keys = ["village", "person_id"]
+    people = long.groupby(keys, dropna=False, sort=True).agg(kept=("kept_record_id", "first"))
+    values = long.pivot_table(index=keys, columns="field", values="shown", aggfunc="first", dropna=False)
+    table = people.join(values, how="left")
+    marked = long[long["differs"].astype(bool)]
+    table["Khác HSSK hiện tại"] = marked.groupby(keys, dropna=False)["label"].agg(", ".join)
+    sourced = long[long["value"].notna()]
+    text = sourced["label"] + ": " + sourced["source"].map(_sources_vi) + sourced["source_date"].map(
+        lambda d: f" {_date_vi(d)}" if pd.notna(d) else "")
+    table["Nguồn"] = text.groupby([sourced["village"], sourced["person_id"]], dropna=False).agg("; ".join)
+    table = table.reset_index().rename(columns={"village": "Thôn", "person_id": "Mã người (công cụ)",
+                                                "kept": "Mã HSSK", **labels})
+    for column in columns:
+        if column not in table:
+            table[column] = None
+    table = table[columns].astype(object)
+    return table.where(table.notna(), None)
 
 
 def _date_vi(value) -> str:

@@ -136,3 +136,24 @@ def test_the_same_arguments_write_the_same_bytes(commune, tmp_path):
 
     first = write_claims(tmp_path / "a", commune["truth"], seed=4130)["dir"]
     assert digest(first) == digest(commune["made"]["files"]["claims"][0])
+
+
+def test_the_record_to_enter_covers_every_register_person(commune, tmp_path):
+    import openpyxl
+
+    from hssk import golden
+
+    con, as_of = commune["con"], commune["as_of"]
+    long = golden.records(con, as_of)
+    register = {r[0] for r in con.execute("select person_id from person_records where kind = 'population'")
+                .fetchall()}
+    assert register <= set(long["person_id"])
+    names = long[long["field"] == "full_name"]
+    assert names["person_id"].is_unique
+    # identity comes from the register: a name differs from HSSK only where the HSSK record is wrong or missing
+    assert (names.loc[names["person_id"].isin(register), "source"] == "population").all()
+    book = openpyxl.load_workbook(golden.export(con, tmp_path / "nhap.xlsx", as_of=as_of), read_only=True)
+    villages = sorted(long["village"].dropna().unique())
+    assert book.sheetnames == [*villages, "Nguồn từng trường"]
+    n_rows = sum(sum(1 for _ in book[v].iter_rows(min_row=2)) for v in villages)
+    assert n_rows == long["person_id"].nunique()

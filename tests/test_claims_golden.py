@@ -154,3 +154,18 @@ def test_the_export_follows_the_platform_order_per_village(con, tmp_path):
     assert csv.loc[0, "Giới tính"] == "Nữ" and csv.loc[0, "Dân tộc"] == "Kinh"
     paths = golden.export_per_village(con, tmp_path / "thon", "csv", as_of=AS_OF)
     assert [p.name for p in paths] == ["nhap_lieu_Giang_Cao.csv", "nhap_lieu_Khoan_Tế.csv"]
+
+
+def test_an_unknown_rule_is_refused_in_vietnamese(tmp_path):
+    import shutil
+
+    from hssk import config, reference
+    from hssk.errors import HsskError
+
+    directory = tmp_path / "reference"
+    shutil.copytree(config.REFERENCE_DIR, directory)
+    with open(directory / "survivorship.csv", "a", encoding="utf-8") as fh:
+        fh.write("email,longest,hssk,\n")
+    with pytest.raises(HsskError, match="quy tắc không hợp lệ: longest"):
+        golden.rules(directory)
+    reference.reload()

@@ -159,3 +159,20 @@ def test_the_station_edits_the_categories_file(con, tmp_path):
         reference.reload()
         rows, _ = suggestions(con)
         assert rows["H0.1", "chronic_disease"].value_to_enter == "Viêm dạ dày mạn (K29.7)"
+
+
+def test_a_wrong_category_or_an_inverted_range_is_refused_in_vietnamese(tmp_path):
+    from hssk.errors import HsskError
+
+    directory = tmp_path / "reference"
+    shutil.copytree(config.REFERENCE_DIR, directory)
+    path = directory / "icd10_categories.csv"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + "K29,K29,benh_da_day,Viêm dạ dày,\n", encoding="utf-8")
+    with pytest.raises(HsskError, match="nhóm không hợp lệ: benh_da_day"):
+        icd10.table(directory)
+    path.write_text(original + "K30,K29,chronic_disease,Ngược,\n", encoding="utf-8")
+    reference.reload()
+    with pytest.raises(HsskError, match="K30–K29 bị ngược"):
+        icd10.table(directory)
+    reference.reload()

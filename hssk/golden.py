@@ -49,8 +49,8 @@ def rules(directory: str | Path | None = None) -> pd.DataFrame:
 def records(con: duckdb.DuckDBPyConnection, as_of: dt.date | str | None = None,
             village: str | None = None) -> pd.DataFrame:
     """One row per (person, field with a value or an HSSK value): the chosen value, its source, record and date,
-    the person's HSSK value (kept record) and whether they differ. Persons: the register's and those known only
-    from HSSK records."""
+    the person's HSSK value (kept record) and whether they differ. Persons: the register's residents (neither
+    deceased nor moved away) and those known only from HSSK records."""
     as_of = kpi.resolve_as_of(as_of)
     candidates = kpi.run(con, "golden_candidates", as_of=as_of)
     if village is not None:

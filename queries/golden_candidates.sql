@@ -2,14 +2,16 @@
 -- title:  Every value a person's linked records offer for each field of the record to enter (hssk.golden picks
 --         one per field by the rules of data/reference/survivorship.csv)
 -- grain:  one row per (person, field, record offering a non-empty value); health categories also one row per
---         piece of evidence (kpi_health_evidence)
+--         piece of evidence (kpi_health_evidence). People: register residents and people known only from HSSK
 -- params: $as_of DATE -- reference date (an insurance card that expired before it is not valid)
 -- reads:  current_clean, import_batches, kpi_links, kpi_records_core, kpi_register_core (queries/kpi_base.sql),
 --         kpi_health_evidence (queries/kpi_health_evidence.sql)
 with
 
+-- who gets a record to enter: the register's residents (not deceased, not moved away) and the people known
+-- only from HSSK records (off the register; the head decides about them)
 people as (
-    select person_id, register_village as village from kpi_register_core
+    select person_id, register_village as village from kpi_register_core where is_resident
     union all
     select person_id, min(report_village) from kpi_records_core
     where person_id is not null and person_id not in (select person_id from kpi_register_core)

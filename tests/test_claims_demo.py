@@ -138,16 +138,18 @@ def test_the_same_arguments_write_the_same_bytes(commune, tmp_path):
     assert digest(first) == digest(commune["made"]["files"]["claims"][0])
 
 
-def test_the_record_to_enter_covers_every_register_person(commune, tmp_path):
+def test_the_record_to_enter_covers_every_register_resident(commune, tmp_path):
     import openpyxl
 
     from hssk import golden
 
     con, as_of = commune["con"], commune["as_of"]
     long = golden.records(con, as_of)
-    register = {r[0] for r in con.execute("select person_id from person_records where kind = 'population'")
-                .fetchall()}
+    kpi.prepare(con)
+    register = {r[0] for r in con.execute("select person_id from kpi_register_core where is_resident").fetchall()}
+    gone = {r[0] for r in con.execute("select person_id from kpi_register_core where not is_resident").fetchall()}
     assert register <= set(long["person_id"])
+    assert gone and not gone & set(long["person_id"])  # the deceased and the moved get no record to enter
     names = long[long["field"] == "full_name"]
     assert names["person_id"].is_unique
     # identity comes from the register: a name differs from HSSK only where the HSSK record is wrong or missing

@@ -35,11 +35,14 @@ FIGURE_KEYS: dict[str, tuple[str, ...]] = {
     "off_register_records": ("off_register_records",),
     "admin": ("kpi_admin", "kpi_admin_count"),
     "health": ("kpi_health", "kpi_health_count"),
+    "health_if_filled": ("kpi_health_if_filled", "kpi_health_if_filled_count"),
     "dimensions": ("dim_dung", "dim_du", "dim_sach", "dim_song"),
 }
 DIMENSION_KEYS = FIGURE_KEYS["dimensions"]
 CORE_KEYS = tuple(key for name, keys in FIGURE_KEYS.items() if name != "dimensions" for key in keys)
-RATIO_KEYS = frozenset({"coverage", "kpi_admin", "kpi_health", *DIMENSION_KEYS})
+RATIO_KEYS = frozenset({"coverage", "kpi_admin", "kpi_health", "kpi_health_if_filled", *DIMENSION_KEYS})
+# Queries that read the health evidence of queries/kpi_health_evidence.sql (claims and care events → categories).
+EVIDENCE_NAMES = ("kpi_health_evidence", "kpi_health_suggestions")
 
 
 # ---------------------------------------------------------------- set-up
@@ -101,7 +104,18 @@ def run(con, name: str, **params) -> pd.DataFrame:
     prepare(con)
     if params.get("as_of") is not None:
         _people_at(con, params["as_of"])
+    if any(view in load_query(name) for view in EVIDENCE_NAMES):
+        _health_evidence(con)
     return run_query(con, name, **params)
+
+
+def _health_evidence(con) -> None:
+    """The ICD-10 categories (data/reference/icd10_categories.csv, as it is now) and the evidence view and
+    suggestion macro over them, on this connection."""
+    from hssk import icd10
+
+    icd10.register(con)
+    con.execute(load_query("kpi_health_evidence"))
 
 
 def _people_at(con, as_of: date) -> None:
@@ -144,6 +158,18 @@ def admin(con, as_of: date | str | None = None) -> pd.DataFrame:
 def health(con, as_of: date | str | None = None) -> pd.DataFrame:
     """kpi_health_count and kpi_health (target 90%), plus the share filled per category, per village."""
     return run(con, "kpi_health", as_of=resolve_as_of(as_of))
+
+
+def health_if_filled(con, as_of: date | str | None = None) -> pd.DataFrame:
+    """kpi_health_if_filled(_count): the health KPI if every fill suggestion (worklist_health_fill) were entered,
+    per village."""
+    return run(con, "kpi_health_if_filled", as_of=resolve_as_of(as_of))
+
+
+def health_suggestions(con, as_of: date | str | None = None, village: str | None = None) -> pd.DataFrame:
+    """One row per (resident with a record, missing category that a linked claim visit or care event fills): the
+    record to fill, the value to enter and its evidence (facility, date, visit key, source), newest first."""
+    return run(con, "worklist_health_fill", as_of=resolve_as_of(as_of), village=village)
 
 
 def field_completeness(con, fields: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -236,6 +262,7 @@ def compute(con, as_of: date | str | None = None) -> dict:
         (off_register_records(con), FIGURE_KEYS["off_register_records"]),
         (admin(con, as_of), FIGURE_KEYS["admin"]),
         (health(con, as_of), FIGURE_KEYS["health"]),
+        (health_if_filled(con, as_of), FIGURE_KEYS["health_if_filled"]),
         (dimensions(con, as_of, fields=field_list), DIMENSION_KEYS),
     ]
     fields = field_completeness(con, field_list)

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "deaths": "Khai tử",
     "insurance": "Thẻ BHYT",
     "care": "Khám chữa bệnh, tiêm chủng…",
+    "claims": "Hồ sơ giám định BHYT (XML 130/4210)",
 }
 IGNORE = "_ignore"
 UPLOAD_DIR = "_import_upload_dir"

@@ -4,7 +4,7 @@
 --         snapshot batch, current_clean keeps one row per event key)
 -- reads:  current_clean
 -- role: H = HSSK record, P = population register (duplicate-free), A = record that attaches to
--- one person (deaths, insurance, care). family_tf / middle_tf / given_tf: the name part as Splink counts it for
+-- one person (deaths, insurance, care, claims). family_tf / middle_tf / given_tf: the name part as Splink counts it for
 -- term frequencies (its usual written form when typed without accents).
 with
 

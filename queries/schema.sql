@@ -93,6 +93,11 @@ create table if not exists village_mappings (
     mapped_at timestamp not null
 );
 
+-- Claim XML (kind 'claims', hssk.ingest.claims): the visit's residence commune (MAXA_CU_TRU) and its ICD-10 codes,
+-- main first, ';'-joined
+alter table clean add column if not exists commune_code varchar;
+alter table clean add column if not exists diagnosis_codes varchar;
+
 create table if not exists findings (
     rec_uid varchar not null,
     kind varchar not null,
@@ -119,7 +124,59 @@ events as (
     where kind in ('deaths', 'care')
     -- kind is part of every event key, and naming it lets a query's filter on kind skip this window
     qualify row_number() over (partition by kind, record_key order by batch_id, row_number) = 1
+),
+-- a claim visit (MA_LK at its facility) sent again in a later batch is a correction: the newest one counts
+claims as (
+    select * from clean
+    where kind = 'claims'
+    qualify row_number() over (partition by kind, record_key order by batch_id desc, row_number desc) = 1
 )
 select * from snapshots
 union all by name
-select * from events;
+select * from events
+union all by name
+select * from claims;
+
+-- The ICD-10 codes of every current claim visit, one row per (visit, code); position 1 = MA_BENH_CHINH.
+create or replace view claim_diagnoses as
+with coded as (
+    select rec_uid, record_key, record_id, source_system, event_date, event_description,
+           string_split(diagnosis_codes, ';') as codes
+    from current_clean
+    where kind = 'claims' and diagnosis_codes is not null
+)
+select
+    rec_uid, record_key, record_id as visit_key, source_system as facility, event_date,
+    unnest(codes) as code, generate_subscripts(codes, 1) as position, event_description
+from coded;
+
+-- The other tables of every current claim visit (XML2 drugs, XML3 services, XML4 lab results, …): one row per
+-- record of a table, as read (a JSON object of its elements), keyed by the visit.
+create or replace view claim_items as
+with tables as (
+    select rec_uid, record_key, record_id, source_system, extra, unnest(json_keys(extra)) as table_name
+    from current_clean
+    where kind = 'claims' and extra is not null
+),
+lists as (
+    select *, cast(json(extra ->> table_name) as json[]) as items
+    from tables
+    where regexp_matches(table_name, '^XML[0-9]+$')
+)
+select
+    rec_uid, record_key, record_id as visit_key, source_system as facility, table_name,
+    generate_subscripts(items, 1) as item_no, unnest(items) as item
+from lists;
+
+-- The record to enter (hssk.golden): a value the head decided by hand for a person's field. Append-only: the
+-- newest decision of a (person, field) counts; a blank value means "leave the field empty".
+create sequence if not exists seq_golden_decision start 1;
+create table if not exists golden_decisions (
+    decision_id integer not null default nextval('seq_golden_decision'),
+    person_id varchar not null,
+    field varchar not null,
+    value varchar,
+    decided_at timestamp not null,
+    actor varchar,
+    note varchar
+);

@@ -1,10 +1,11 @@
 -- name:   worklist_health_missing
 -- title:  Residents alive with an HSSK record where an applicable health category is filled in none of their
---         records, with suggestions from care events linked to the same person (latest three per category)
+--         records, with suggestions from care events and claim visits linked to the same person (latest three
+--         per category)
 -- grain:  one row per (person, missing category); record_id = the record to fill (the one to keep)
 -- params: $as_of DATE -- reference date (age for reproductive health)
 --         $village VARCHAR -- register village; NULL = every village
--- reads:  kpi_people, kpi_records, kpi_links (queries/kpi_base.sql), current_clean
+-- reads:  kpi_people, kpi_records (queries/kpi_base.sql), kpi_health_evidence (queries/kpi_health_evidence.sql)
 with
 
 people as (
@@ -29,31 +30,20 @@ missing as (
     select person_id, village, 'infectious_disease' from people where not has_infectious_disease
 ),
 
-care as (
-    select links.person_id, c.event_date, c.event_kind, c.event_code, c.event_description, c.source_system
-    from current_clean as c
-    join kpi_links as links on c.record_key = links.record_key
-    where c.kind = 'care'
-),
-
--- Which care events can fill which category; ICD-10 chapter I (A00–B99) = infectious diseases.
+-- What linked care events and claim visits say per category (queries/kpi_health_evidence.sql: care events by
+-- their kind, claim diagnoses through data/reference/icd10_categories.csv)
 care_by_category as (
-    select *, 'chronic_disease' as category from care where event_kind = 'chronic'
-    union all
-    select *, 'vaccination' from care where event_kind = 'vaccination'
-    union all
-    select *, 'medical_history' from care where event_kind = 'exam'
-    union all
-    select *, 'reproductive_health' from care where event_kind = 'reproductive'
-    union all
-    select *, 'infectious_disease' from care where regexp_matches(upper(event_code), '^[AB][0-9]{2}')
+    select
+        person_id, event_date, code as event_code, description as event_description, facility as source_system,
+        category, event_key
+    from kpi_health_evidence
 ),
 
 suggestions as (
     select
         person_id,
         category,
-        count(*) as care_events,
+        count(distinct event_key) as care_events,
         string_agg(line, '; ' order by event_date desc nulls last) filter (where rank_in_category <= 3)
             as suggestion
     from (

@@ -33,11 +33,12 @@ STAGES = ("villages", "population", "health", "hssk", "deaths", "insurance", "ca
 
 
 def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: str = "mixed",
-             today: dt.date = dt.date(2026, 11, 25)) -> dict:
+             today: dt.date = dt.date(2026, 11, 25), claims: bool = False) -> dict:
     """Write the demo files into `out_dir` and the truth into `out_dir/truth`.
 
     Returns {"files": {kind: [paths]}, "truth_dir": Path}. fmt="mixed" is the commune demo (xlsx with title rows,
     numeric IDs, BOM/';' CSV, cp1258 CSV); fmt="csv" writes plain UTF-8 CSV only (for large benchmarks).
+    claims=True also writes a folder of BHYT claim XML (files["claims"] = [folder], hssk.demo.claims).
     """
     if residents < 50:
         raise ValueError("Cần ít nhất 50 người dân để tạo dữ liệu mẫu.")
@@ -46,7 +47,13 @@ def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: st
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(Path(out_dir), residents, seed, fmt, today)
+        made = _generate(Path(out_dir), residents, seed, fmt, today)
+        if claims:
+            from hssk.demo.claims import write_claims
+
+            folder = write_claims(Path(out_dir) / "giam_dinh_bhyt", made["truth_dir"], seed=seed, today=today)["dir"]
+            made["files"]["claims"] = [folder]
+        return made
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -1,5 +1,5 @@
 """Reading station exports into the raw and clean layers (see docs/architecture.md)."""
 
-KINDS = ("hssk", "population", "deaths", "insurance", "care")
+KINDS = ("hssk", "population", "deaths", "insurance", "care", "claims")
 SNAPSHOT_KINDS = ("hssk", "population", "insurance")
-EVENT_KINDS = ("deaths", "care")
+EVENT_KINDS = ("deaths", "care", "claims")

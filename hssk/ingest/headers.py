@@ -69,6 +69,26 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "event_description": ["Mô tả", "Nội dung", "Chẩn đoán", "Tên vắc xin"],
         "source_system": ["Nguồn", "Phần mềm", "Hệ thống nguồn"],
     },
+    # BHYT claim XML1 elements (QĐ 130 name first, then the QĐ 4210 one): hssk.ingest.claims
+    "claims": {
+        "record_id": ["MA_LK"],
+        "full_name": ["HO_TEN"],
+        "birth_date": ["NGAY_SINH"],
+        "sex": ["GIOI_TINH"],
+        "personal_id": ["SO_CCCD"],
+        "ethnicity": ["MA_DANTOC"],
+        "address": ["DIA_CHI"],
+        "phone": ["DIEN_THOAI"],
+        "insurance_no": ["MA_THE_BHYT", "MA_THE"],
+        "commune_code": ["MAXA_CU_TRU"],
+        "event_date": ["NGAY_VAO"],
+        "event_code": ["MA_BENH_CHINH", "MA_BENH"],
+        "secondary_codes": ["MA_BENH_KT", "MA_BENHKHAC"],
+        "event_description": ["CHAN_DOAN_RV", "TEN_BENH"],
+        "source_system": ["MA_CSKCB"],
+        "weight_kg": ["CAN_NANG"],
+        "registered_facility": ["MA_DKBD"],
+    },
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -77,6 +97,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "deaths": ("full_name", "death_date"),
     "insurance": ("full_name", "birth_date"),
     "care": ("event_date",),
+    "claims": ("record_id",),
 }
 
 # The register's "Ngày, tháng, năm sinh" contains commas: keys drop punctuation, so it still matches.

@@ -224,6 +224,9 @@ def read_sheets(path: str | Path, kind: str, overrides: dict[str, str] | None = 
     if path.stat().st_size == 0:
         raise HsskError(f"Tệp {path.name} rỗng.", "empty file")
     suffix = path.suffix.lower()
+    if kind == "claims":  # BHYT claim XML (.xml, .zip of them)
+        from hssk.ingest.claims import read_claim_sheets
+        return read_claim_sheets(path, overrides)
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         return _xlsx_sheets(path, kind, overrides)
     if suffix in (".csv", ".txt", ".tsv"):

@@ -87,6 +87,10 @@ FREE_TEXT = ("occupation", "relation_to_head", "chronic_disease", "vaccination",
 def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table:
     """Clean columns for one chunk of a file (columns c0..cN + __row). Provenance and keys are added by the store;
     helper columns starting with '_' carry per-cell notes for findings and are dropped before `clean`."""
+    claim_columns = {}
+    if kind == "claims":  # claim XML formats (yyyymmddHHMM dates, card lists): hssk.ingest.claims
+        from hssk.ingest.claims import prepare_chunk
+        chunk, mapping, claim_columns = prepare_chunk(chunk, mapping)
     src = {field: chunk.column(f"c{pos}").combine_chunks() for pos, field in mapping.items()}
     n = chunk.num_rows
     out: dict[str, pa.Array] = {"row_number": chunk.column("__row")}
@@ -135,4 +139,5 @@ def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table
     out["event_kind"] = map_unique(col("event_kind"), lambda v: (normalize_event_kind(v) or fix_text(v),), [S])[0]
     out["_pid_issues"] = personal_id_issues_column(out["personal_id"], out["sex"], out["birth_year"])
     out["_record_id_raw"] = trimmed(col("record_id"))
+    out.update(claim_columns)
     return pa.table(out)

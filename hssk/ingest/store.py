@@ -37,6 +37,7 @@ CHECKED_FIELDS = {
     "deaths": ["full_name", "birth_date", "death_date"],
     "insurance": ["insurance_no", "full_name", "birth_date", "sex"],
     "care": ["event_date"],
+    "claims": ["full_name", "birth_date", "sex", "insurance_no", "event_date"],
 }
 # field -> (original column, normalised column) in the staged clean table
 _FIELD_COLUMNS = {
@@ -110,6 +111,9 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
     if kind not in KINDS:
         raise HsskError(f"Loại dữ liệu '{kind}' không hợp lệ; hãy chọn một trong: {', '.join(KINDS)}.", "bad kind")
     paths = [Path(p) for p in paths]
+    if kind == "claims":  # claim XML arrives as folders of .xml/.zip files too
+        from hssk.ingest.claims import expand_paths
+        paths = expand_paths(paths)
     fresh, skipped, seen = [], [], set()
     for path in paths:
         if not path.exists():
@@ -353,11 +357,14 @@ def keys_sql(kind: str) -> str:
         "hssk": "_record_id_raw",
         "population": "coalesce(personal_id, trim(personal_id_orig))",
         "insurance": "coalesce(insurance_card, social_insurance_no, trim(insurance_no_orig))",
+        "claims": "_record_id_raw",
     }.get(kind, "row_number::varchar")
     record_key = {
         "hssk": "'hssk:' || coalesce(_record_id_raw, 'row:' || rec_uid)",
         "population": "'population:' || coalesce(personal_id, 'row:' || rec_uid)",
         "insurance": "'insurance:' || coalesce(social_insurance_no, insurance_card, rec_uid)",
+        # a visit: its MA_LK at its facility (a corrected visit sent again keeps its key)
+        "claims": "'claims:' || coalesce(source_system, '') || ':' || coalesce(_record_id_raw, row_hash)",
     }.get(kind, f"'{kind}:' || row_hash")
     return f"{record_id} as record_id, {record_key} as record_key"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from hssk.config import db_path
+from hssk.errors import database_error
 from hssk.queries import load_query
 
 
@@ -18,8 +19,14 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     if target != ":memory:" and not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     # Never let DuckDB fetch extensions at run time: stations are offline.
-    con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
-                                                               "autoload_known_extensions": False})
+    try:
+        con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
+                                                                   "autoload_known_extensions": False})
+    except (duckdb.Error, OSError) as exc:  # held by another program, a directory, a full disk: say so
+        explained = database_error(exc, "mở cơ sở dữ liệu")
+        if explained:
+            raise explained from exc
+        raise
     con.execute(f"set memory_limit = '{memory_limit()}'")
     try:  # long queries must not draw bars on the terminal; inside Jupyter DuckDB refuses the change: fine
         con.execute("set enable_progress_bar = false")

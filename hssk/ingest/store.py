@@ -19,9 +19,10 @@ from typing import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
-from hssk.errors import HsskError
+from hssk.errors import HsskError, database_error
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS, SNAPSHOT_KINDS
+from hssk.ingest.limits import check_file
 from hssk.ingest.readers import Sheet, read_sheets
 from hssk.ingest.standardize import standardize
 
@@ -104,8 +105,7 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
     paths = [Path(p) for p in paths]
     fresh, skipped, seen = [], [], set()
     for path in paths:
-        if not path.exists():
-            raise HsskError(f"Không tìm thấy tệp {path}.", "file not found")
+        check_file(path)  # a directory, a device or an endless file is refused before it is read
         digest = sha256_of(path)
         if digest in seen:
             skipped.append(path.name)  # the same file named twice in one batch
@@ -141,11 +141,21 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         _dedupe_record_keys(con, batch_id)
         n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
+    except BaseException as exc:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            if not isinstance(exc, duckdb.Error):
+                raise
+        explained = database_error(exc, "nhập dữ liệu") if isinstance(exc, (duckdb.Error, OSError)) else None
+        if explained:
+            raise explained from exc
         raise
     finally:
-        con.execute("reset session preserve_insertion_order")
+        try:
+            con.execute("reset session preserve_insertion_order")
+        except duckdb.Error:
+            pass
     result = ImportResult(kind, batch_id, files, skipped, n_rows, n_findings)
     if progress:
         progress(1.0, result.message)
@@ -318,7 +328,7 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
             select *, {keys_sql(kind)} from hashed""")
         con.execute(findings_sql(kind))
         con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, _legacy_full_name, "
-                    "_legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
+                    "_legacy_address, _pid_note, _pid_issues, _record_id_raw, _birth_note, _controls) from staged")
     finally:
         con.unregister("raw_chunk")
         con.unregister("clean_chunk")
@@ -356,9 +366,11 @@ def findings_sql(kind: str) -> str:
     parts = []
     for fld in CHECKED_FIELDS[kind]:
         orig, norm = _FIELD_COLUMNS[fld]
+        # a birth date that parses but cannot be (after today, before 1900) says why
+        detail = "_birth_note" if fld == "birth_date" else "null"
         parts.append(f"""
             select rec_uid, '{fld}', case when nullif(trim({orig}), '') is null then 'missing' else 'invalid' end,
-                   {orig}, null from staged where {norm} is null""")
+                   {orig}, {detail} from staged where {norm} is null""")
     parts += [
         "select rec_uid, 'full_name', 'legacy_encoding', full_name_orig, _legacy_full_name from staged "
         "where _legacy_full_name is not null",
@@ -372,6 +384,8 @@ def findings_sql(kind: str) -> str:
         "where _pid_issues is not null",
         "select rec_uid, 'village', 'unknown_value', village_orig, null from staged "
         "where village is null and nullif(trim(village_orig), '') is not null",
+        # NUL and other control characters removed by the reader: the columns they were in
+        "select rec_uid, 'row', 'control_characters', null, _controls from staged where _controls is not null",
     ]
     body = "\nunion all\n".join(parts)
     return f"""

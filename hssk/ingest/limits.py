@@ -11,7 +11,6 @@ loop runs per cell or per line of a large file.
 from __future__ import annotations
 
 import codecs
-import re
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -31,13 +30,28 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 # Control characters that have no place in a cell (tab, line feed and carriage return are kept).
 CONTROL_RE = "[\\x{00}-\\x{08}\\x{0b}\\x{0c}\\x{0e}-\\x{1f}\\x{7f}-\\x{9f}]"
-_CONTROL_BYTES_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_C1_UTF8_RE = r"\xc2[\x80-\x9f]"
-# Escaped control characters in a workbook's XML (_x0001_ is how Excel writes them, &#1; how others may).
-_XML_CONTROL_RE = r"_x00[01][0-9a-fA-F]_|_x007[fF]_|&#x?0*(?:[0-9]|1[0-9]|2[0-9]|3[01]|1[0-9a-fA-F]);"
 # Vietnamese letters as UTF-8 bytes: in a file that is otherwise Windows-1258 they mean the encoding changed.
 _VIET_UTF8_RE = (r"\xc3[\x80-\xbf]|\xc4[\x82\x83\x90\x91\xa8\xa9]|\xc5[\xa8\xa9]|\xc6[\xa0\xa1\xaf\xb0]"
                  r"|\xe1\xba[\xa0-\xbf]|\xe1\xbb[\x80-\xb9]|\xcc[\x80\x81\x83\x89]|\xcc\xa3")
+
+
+def may_hold_controls(column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether a text column's bytes hold a control character (C0 but tab/LF/CR, DEL, or C1 as UTF-8), looked for
+    in its data buffers with numpy: a few vector operations, no regular expression run per cell. True may also
+    come from bytes outside the column's slice; the caller then looks closer."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            continue
+        v = np.frombuffer(buffers[2], np.uint8)
+        low = (v < 32) & (v != 9) & (v != 10) & (v != 13)
+        if low.any() or (v == 127).any():
+            return True
+        c2 = np.flatnonzero(v[:-1] == 0xC2)
+        if len(c2) and ((v[c2 + 1] >= 0x80) & (v[c2 + 1] <= 0x9F)).any():
+            return True
+    return False
 
 
 def limits() -> ImportLimits:
@@ -95,45 +109,59 @@ def _column_name(n: int) -> str:
     return name
 
 
-_POW26 = 26 ** np.arange(16, dtype=np.int64)
-_POW10 = 10 ** np.arange(16, dtype=np.int64)
+_REF_MAX = 10  # "XFD1048576": a longer reference is beyond any sheet Excel can make
 
 
 def _refs(block: bytes) -> tuple[int, int, int, int]:
     """(max row, max column, cells with a reference, rows with a reference) of the ` r="…"` attributes of a block
-    of sheet XML, computed with numpy over the block (cell references such as "AB12", row numbers such as "12")."""
+    of sheet XML (cell references such as "AB12", row numbers such as "12"), computed with numpy over the block:
+    the references are found among the quotes, and their letters and digits are read position by position for
+    all of them at once."""
     a = np.frombuffer(block, np.uint8)
     if len(a) < 8:
         return 0, 0, 0, 0
-    q = np.flatnonzero(a[3:] == 34) + 3  # every '"'
-    q = q[(a[q - 1] == 61) & (a[q - 2] == 114) & (a[q - 3] == 32)]  # preceded by ' r='
-    if not len(q):
+    quotes = np.flatnonzero(a == 34)
+    quotes = quotes[quotes >= 3]
+    opening = np.flatnonzero((a[quotes - 1] == 61) & (a[quotes - 2] == 114) & (a[quotes - 3] == 32))
+    opening = opening[opening + 1 < len(quotes)]
+    if not len(opening):
         return 0, 0, 0, 0
-    width = 16
-    w = a[np.minimum(q[:, None] + 1 + np.arange(width), len(a) - 1)]
-    letter = (w >= 65) & (w <= 90)
-    lead = np.logical_and.accumulate(letter, axis=1)
-    n_letters = lead.sum(axis=1)
-    digit = (w >= 48) & (w <= 57)
-    digits = np.logical_and.accumulate(digit | lead, axis=1) & ~lead
-    n_digits = digits.sum(axis=1)
-    k = np.arange(width)
-    col_exp = np.clip(n_letters[:, None] - 1 - k, 0, 15)
-    cols = np.where(lead, (w.astype(np.int64) - 64) * _POW26[col_exp], 0).sum(axis=1)
-    row_exp = np.clip(n_letters[:, None] + n_digits[:, None] - 1 - k, 0, 15)
-    rows = np.where(digits, (w.astype(np.int64) - 48) * _POW10[row_exp], 0).sum(axis=1)
-    # 13 letters or 16 digits overflow nothing here, and are far beyond any limit anyway
-    huge = (n_letters > 12) | (n_digits > 15)
-    if huge.any():
-        return 10 ** 15, 10 ** 15, int((n_letters > 0).sum()), int((n_letters == 0).sum())
-    return int(rows.max()), int(cols.max()), int((n_letters > 0).sum()), int(((n_letters == 0) & (n_digits > 0)).sum())
+    start = quotes[opening] + 1
+    length = quotes[opening + 1] - start
+    if int(length.max()) > _REF_MAX:
+        return 10 ** 9, 10 ** 9, len(start), 0  # 4 letters or 8 digits: beyond Excel's last column or row
+    col = np.zeros(len(start), np.int64)
+    row = np.zeros(len(start), np.int64)
+    in_letters = np.ones(len(start), bool)
+    last = len(a) - 1
+    for k in range(_REF_MAX):
+        byte = a[np.minimum(start + k, last)].astype(np.int64)
+        inside = k < length
+        is_letter = in_letters & inside & (byte >= 65) & (byte <= 90)
+        col = np.where(is_letter, col * 26 + byte - 64, col)
+        in_letters &= is_letter
+        is_digit = inside & ~is_letter & (byte >= 48) & (byte <= 57)
+        row = np.where(is_digit, row * 10 + byte - 48, row)
+    with_letters = int((col > 0).sum())
+    return int(row.max()), int(col.max()), with_letters, len(start) - with_letters
+
+
+def _elements(block: bytes) -> tuple[int, int]:
+    """(cells, rows) in a block of sheet XML: the `<c …>` and `<row …>` tags, found among the '<' with numpy
+    (tags written with a namespace prefix, <x:c>, are not counted)."""
+    a = np.frombuffer(block, np.uint8)
+    lt = np.flatnonzero(a[:-4] == 60)
+    following = a[lt + 1]
+    after = a[lt + 2]
+    cells = (following == 99) & ((after == 32) | (after == 62) | (after == 47))
+    rows = (following == 114) & (after == 111) & (a[lt + 3] == 119)
+    return int(cells.sum()), int(rows.sum())
 
 
 def _widest_row(block: bytes) -> int:
     """Cells in the fullest row of a block (for the rare sheets whose cells carry no reference: the reader then
     counts them)."""
-    return max((row.count(b"<c ") + row.count(b"<c>") + row.count(b":c ") + row.count(b":c>")
-                for row in block.split(b"</row>")), default=0)
+    return max((row.count(b"<c") - row.count(b"<col") for row in block.split(b"</row>")), default=0)
 
 
 @dataclass
@@ -142,7 +170,6 @@ class _SheetScan:
     max_col: int = 0
     rows_without_ref: int = 0
     widest_unreferenced: int = 0
-    controls: bool = False
 
 
 def _too_big(path: Path, member: str, what: str) -> HsskError:
@@ -150,17 +177,15 @@ def _too_big(path: Path, member: str, what: str) -> HsskError:
                      "làm treo máy; hãy mở bằng Excel, xoá các ô thừa và lưu lại.", f"{member}: {what}")
 
 
-def check_workbook(path: Path, lim: ImportLimits | None = None) -> bool:
-    """Refuse a workbook whose parts or sheets are beyond the limits; return whether its text may hold control
-    characters (then the reader removes them, with a finding). Not a zip: left to the reader (an old .xls, or a
-    broken file it reports)."""
+def check_workbook(path: Path, lim: ImportLimits | None = None) -> None:
+    """Refuse a workbook whose parts or sheets are beyond the limits. Not a zip: left to the reader (an old .xls,
+    or a broken file it reports)."""
     lim = lim or limits()
     check_not_encrypted(path)
     try:
         book = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         return False
-    controls = False
     with book:
         for info in book.infolist():
             if info.is_dir():
@@ -168,7 +193,6 @@ def check_workbook(path: Path, lim: ImportLimits | None = None) -> bool:
             name = info.filename
             is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
             scan = _scan_member(path, book, info, lim, is_sheet)
-            controls = controls or scan.controls
             if not is_sheet:
                 continue
             max_row = scan.max_row + scan.rows_without_ref
@@ -183,7 +207,6 @@ def check_workbook(path: Path, lim: ImportLimits | None = None) -> bool:
                 raise _too_big(path, name, f"trải trên {vn_int(max_row)} dòng × {vn_int(max_col)} cột = "
                                            f"{vn_int(max_row * max_col)} ô, vượt giới hạn {vn_int(lim.max_grid_cells)} "
                                            "ô của một trang tính (max_grid_cells)")
-    return controls
 
 
 def _scan_member(path: Path, book: zipfile.ZipFile, info: zipfile.ZipInfo, lim: ImportLimits,
@@ -225,8 +248,6 @@ def _scan_member(path: Path, book: zipfile.ZipFile, info: zipfile.ZipInfo, lim: 
                     block, carry = block[:cut + 6], block[cut + 6:]
                 else:
                     carry = b""
-                if not scan.controls and _find(block, _XML_CONTROL_RE) >= 0:
-                    scan.controls = True
                 if is_sheet:
                     _scan_sheet_block(block, scan)
                 if not data:
@@ -240,8 +261,7 @@ def _scan_sheet_block(block: bytes, scan: _SheetScan) -> None:
     max_row, max_col, cells_with_ref, rows_with_ref = _refs(block)
     scan.max_row = max(scan.max_row, max_row)
     scan.max_col = max(scan.max_col, max_col)
-    n_cells = block.count(b"<c ") + block.count(b"<c>") + block.count(b":c ") + block.count(b":c>")
-    n_rows = block.count(b"<row ") + block.count(b"<row>") + block.count(b":row ") + block.count(b":row>")
+    n_cells, n_rows = _elements(block)
     if n_cells > cells_with_ref:  # cells without a reference: the reader places them one after another
         scan.widest_unreferenced = max(scan.widest_unreferenced, max_col + _widest_row(block))
     scan.rows_without_ref += max(0, n_rows - rows_with_ref)
@@ -251,7 +271,6 @@ def _scan_sheet_block(block: bytes, scan: _SheetScan) -> None:
 @dataclass
 class TextScan:
     encoding: str  # a Python codec name that pyarrow's reader accepts (it drops a UTF-16 BOM itself)
-    controls: bool  # some cell holds a control character (the reader removes them, with a finding)
     bom: int  # bytes of byte-order mark at the start
 
 
@@ -285,16 +304,16 @@ def scan_text(path: Path, lim: ImportLimits | None = None) -> TextScan:
     if head.count(b"\x00") > len(head) // 10:
         raise HsskError(f"Tệp {path.name} không phải tệp văn bản CSV (có dữ liệu nhị phân).", "binary content")
     bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    first_bad, first_bad_reason, first_non_ascii, controls = _scan_utf8(path, lim)
+    first_bad, first_bad_reason, first_non_ascii = _scan_utf8(path, lim)
     if first_bad < 0:
-        return TextScan("utf-8", controls, bom)
+        return TextScan("utf-8", bom)
     if 0 <= first_non_ascii < first_bad or bom:  # UTF-8 text first, then bytes that are not UTF-8
         raise _refuse_encoding(path, _line_of(path, first_bad),
                                "từ dòng này tệp không còn là UTF-8 (các dòng trước là UTF-8): tệp trộn hai bảng mã",
                                f"mixed encodings: {first_bad_reason} at byte {first_bad}")
     # Windows-1258 from the first non-ASCII byte: every byte must decode, and no UTF-8 letters may follow
     _check_cp1258(path, first_bad)
-    return TextScan("cp1258", controls, 0)
+    return TextScan("cp1258", 0)
 
 
 def _blocks(path: Path, start: int = 0):
@@ -322,11 +341,10 @@ def _blocks(path: Path, start: int = 0):
             carry = block[cut + 1:]
 
 
-def _scan_utf8(path: Path, lim: ImportLimits) -> tuple[int, str, int, bool]:
-    """(offset of the first byte that is not UTF-8 or -1, why, offset of the first non-ASCII byte or -1, whether
-    a control character occurs), in one pass; refuses a file with a line or line count beyond the limits."""
-    lines, end, controls = 0, 0, False
-    control_re = f"{_CONTROL_BYTES_RE}|{_C1_UTF8_RE}"
+def _scan_utf8(path: Path, lim: ImportLimits) -> tuple[int, str, int]:
+    """(offset of the first byte that is not UTF-8 or -1, why, offset of the first non-ASCII byte or -1), in one
+    pass; refuses a file with a line or line count beyond the limits."""
+    lines, end = 0, 0
     last_break = -1  # offset of the previous line break
     first_non_ascii = -1
     first_bad, why = -1, ""
@@ -346,7 +364,6 @@ def _scan_utf8(path: Path, lim: ImportLimits) -> tuple[int, str, int, bool]:
             raise HsskError(f"Tệp {path.name} có hơn {vn_int(lim.max_rows)} dòng, vượt giới hạn (max_rows).",
                             "too many lines")
         end = offset + len(block)
-        controls = controls or _find(block, control_re) >= 0
         if first_bad >= 0:
             continue
         if first_non_ascii < 0 and not block.isascii():
@@ -357,7 +374,7 @@ def _scan_utf8(path: Path, lim: ImportLimits) -> tuple[int, str, int, bool]:
             first_bad, why = offset + exc.start, exc.reason
     if end - last_break - 1 > lim.max_line_bytes:  # the last line, without a line break
         _refuse_line(path, lines + 1, end - last_break - 1, lim)
-    return first_bad, why, first_non_ascii, controls
+    return first_bad, why, first_non_ascii
 
 
 def _refuse_line(path: Path, line: int, size: int, lim: ImportLimits):
@@ -389,14 +406,11 @@ def _check_cp1258(path: Path, start: int) -> None:
                 "tệp trộn hai bảng mã", f"mixed encodings: UTF-8 at byte {at}, cp1258 at byte {start}")
 
 
-_UTF16_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
 def _scan_utf16(path: Path, lim: ImportLimits, head: bytes) -> TextScan:
     """A "Unicode Text" export of Excel: UTF-16 with a BOM, tab-separated."""
     codec = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    lines, controls = 0, False
+    lines = 0
     with open(path, "rb") as fh:
         fh.read(2)
         while data := fh.read(BLOCK):
@@ -408,8 +422,7 @@ def _scan_utf16(path: Path, lim: ImportLimits, head: bytes) -> TextScan:
             longest = max(map(len, text.split("\n"))) if len(text) > lim.max_line_bytes // 2 else 0
             if longest * 2 > lim.max_line_bytes:
                 _refuse_line(path, lines, longest * 2, lim)
-            controls = controls or bool(_UTF16_CONTROL.search(text))
             if lines > lim.max_rows + 100:
                 raise HsskError(f"Tệp {path.name} có hơn {vn_int(lim.max_rows)} dòng, vượt giới hạn (max_rows).",
                                 "too many lines")
-    return TextScan("utf-16", controls, 2)
+    return TextScan("utf-16", 2)

@@ -22,7 +22,8 @@ from hssk.config import ImportLimits
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
 from hssk.ingest.headers import REQUIRED, header_key, label, match_headers
-from hssk.ingest.limits import CONTROL_RE, check_file, check_workbook, limits, raise_password, scan_text
+from hssk.ingest.limits import (CONTROL_RE, check_file, check_workbook, limits, may_hold_controls, raise_password,
+                                scan_text)
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 100_000
@@ -123,7 +124,7 @@ def _to_table(rows: list[list], width: int, first_row: int) -> pa.Table:
 def _xlsx_sheets(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Sheet]:
     from python_calamine import CalamineWorkbook, PasswordError
 
-    controls = check_workbook(path, lim)  # dimensions, sizes and compression within the limits, or refused
+    check_workbook(path, lim)  # dimensions, sizes and compression within the limits, or refused
     try:
         book = CalamineWorkbook.from_path(str(path))
     except PasswordError as exc:
@@ -162,12 +163,11 @@ def _xlsx_sheets(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Sh
             for row in rows_iter:
                 batch.append(row)
                 if len(batch) >= CHUNK_ROWS:
-                    table = _checked(_to_table(batch, width, row_no), path, headers, header_row, lim, controls)
+                    table = _checked(_to_table(batch, width, row_no), path, headers, header_row, lim)
                     yield table
                     row_no += table.num_rows
                     batch = []
-            table = _drop_trailing_blank(_checked(_to_table(batch, width, row_no), path, headers, header_row, lim,
-                                                  controls))
+            table = _drop_trailing_blank(_checked(_to_table(batch, width, row_no), path, headers, header_row, lim))
             if table.num_rows:
                 yield table
 
@@ -192,10 +192,9 @@ def _cell_too_big(path: Path, line: int, column: str, size: int, lim: ImportLimi
                      f"{vn_int(lim.max_cell_bytes)} byte một ô (max_cell_bytes).", "cell too large")
 
 
-def _checked(table: pa.Table, path: Path, headers: list[str], header_row: int, lim: ImportLimits,
-             controls: bool) -> pa.Table:
-    """A chunk of data rows with no cell beyond the cell limit (refused naming the row and column) and, when the
-    file holds control characters, those removed; `__controls` names the columns cleaned in each row."""
+def _checked(table: pa.Table, path: Path, headers: list[str], header_row: int, lim: ImportLimits) -> pa.Table:
+    """A chunk of data rows with no cell beyond the cell limit (refused naming the row and column), and with
+    control characters removed; `__controls` names the columns cleaned in each row (for a finding)."""
     cleaned = []
     for j, header in enumerate(headers):
         name = f"c{j}"
@@ -208,7 +207,7 @@ def _checked(table: pa.Table, path: Path, headers: list[str], header_row: int, l
             at = pc.index(lengths, longest).as_py()
             raise _cell_too_big(path, header_row + table.column("__row")[at].as_py(), f"cột «{header or j + 1}»",
                                 longest, lim)
-        if controls:
+        if may_hold_controls(column):
             hit = pc.fill_null(pc.match_substring_regex(column, CONTROL_RE), False)
             if pc.any(hit).as_py():
                 fixed = pc.replace_substring_regex(column, CONTROL_RE, "")
@@ -297,7 +296,7 @@ def _csv_sheet(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Shee
                 if row_no > lim.max_rows + 1:
                     raise HsskError(f"Tệp {path.name} có hơn {vn_int(lim.max_rows)} dòng dữ liệu, vượt giới hạn "
                                     "(max_rows).", "too many rows")
-                yield _checked(table, path, headers, header_line, lim, text.controls)
+                yield _checked(table, path, headers, header_line, lim)
         except pa.ArrowInvalid as exc:
             raise _ragged_row(path, encoding, delimiter, header_line, len(headers), exc) from exc
 

@@ -230,6 +230,12 @@ def test_a_refused_large_file_says_which_row_is_wrong(con, tmp_path):
 
 
 # --------------------------------------------------------------------------------- 3. faults say what happened
+def test_the_upload_reader_refuses_the_far_cell_workbook_in_process(tmp_path):
+    """The app's page calls the same reader in the server's process: refused there, nothing allocated."""
+    path = write_raw_xlsx(tmp_path / "far.xlsx", [HEADER] + ROWS, extra_cells=[(1048576, 16384, "x")])
+    assert "max_columns" in refused(path).message
+
+
 def test_a_directory_given_as_the_file(tmp_path, db_with_data):
     before = digest(db_with_data)
     folder = tmp_path / "xuat_thang_11.xlsx"
@@ -260,22 +266,19 @@ def test_a_password_protected_workbook_says_so(tmp_path, db_with_data):
 def test_a_full_disk_is_named_and_leaves_the_database_unchanged(tmp_path, db_with_data, monkeypatch):
     from hssk.ingest import store
 
+    """A real write failure with ENOSPC in the middle of the import's transaction (DuckDB writing to /dev/full);
+    DuckDB then refuses the rest of the transaction ("Current transaction is aborted"), which must not hide it."""
     before = digest(db_with_data)
     new = write_csv(tmp_path / "thang12.csv", [HEADER] + ROWS + [["HS003", "Trần Văn Bình", "1990", "Nam"]])
-    real_insert = store._insert_chunk
-
-    def full_disk(con, *args):
-        con.execute("select 1")  # the write has started inside the transaction
-        raise duckdb.IOException(f'Could not write file "{db_with_data}.wal": No space left on device')
-
-    monkeypatch.setattr(store, "_insert_chunk", full_disk)
+    real_findings_sql = store.findings_sql
+    monkeypatch.setattr(store, "findings_sql", lambda kind: "copy (select 1 as x) to '/dev/full' (format csv)")
     with connect(db_with_data) as con:
         with pytest.raises(HsskError) as err:
             import_files(con, [new], "hssk")
         assert "Ổ đĩa đã đầy" in err.value.message and "giữ nguyên" in err.value.message
         assert con.execute("select count(*) from clean").fetchone()[0] == 2
     assert digest(db_with_data) == before
-    monkeypatch.setattr(store, "_insert_chunk", real_insert)
+    monkeypatch.setattr(store, "findings_sql", real_findings_sql)
     with connect(db_with_data) as con:  # the same import, once there is room again
         assert import_files(con, [new], "hssk").n_rows == 3
 
@@ -289,6 +292,7 @@ def test_a_database_held_by_another_program_names_it(tmp_path, db_with_data):
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(HsskError) as err:
             connect(db_with_data)
+        assert isinstance(err.value, duckdb.IOException)  # what the app's connection catches
         assert "đang được một chương trình khác mở" in err.value.message
         assert f"PID {holder.pid}" in err.value.message
         new = write_csv(tmp_path / "thang12.csv", [HEADER] + ROWS)

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
-from hssk.errors import HsskError, database_error
+from hssk.errors import HsskError, explain_failure
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS, SNAPSHOT_KINDS
 from hssk.ingest.limits import check_file
@@ -147,7 +147,7 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         except duckdb.Error:
             if not isinstance(exc, duckdb.Error):
                 raise
-        explained = database_error(exc, "nhập dữ liệu") if isinstance(exc, (duckdb.Error, OSError)) else None
+        explained = None if isinstance(exc, HsskError) else explain_failure(exc, "nhập dữ liệu")
         if explained:
             raise explained from exc
         raise

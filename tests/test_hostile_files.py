@@ -305,3 +305,10 @@ def test_a_database_held_by_another_program_names_it(tmp_path, db_with_data):
     assert digest(db_with_data) == before
     proc = cli_import(new, db_with_data)  # once the other program has closed it
     assert proc.returncode == 0, proc.stderr
+
+
+def test_text_that_looks_like_a_reference_is_not_one(con, tmp_path):
+    """A cell's text may hold ` r="…"` (XML text keeps its quotes): only letters-then-digits are references."""
+    path = write_raw_xlsx(tmp_path / "text.xlsx", [HEADER, ["HS001", 'Ghi r="KHÔNG PHẢI Ô NÀO CẢ" r="12 34"', "1990",
+                                                          "Nam"]])
+    assert import_files(con, [path], "hssk").n_rows == 1

@@ -11,6 +11,7 @@ loop runs per cell or per line of a large file.
 from __future__ import annotations
 
 import codecs
+import re
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ def _column_name(n: int) -> str:
 
 
 _REF_MAX = 10  # "XFD1048576": a longer reference is beyond any sheet Excel can make
+_REF_RE = re.compile(rb"[A-Z]+[0-9]*|[0-9]+")
 
 
 def _refs(block: bytes) -> tuple[int, int, int, int]:
@@ -128,11 +130,15 @@ def _refs(block: bytes) -> tuple[int, int, int, int]:
         return 0, 0, 0, 0
     start = quotes[opening] + 1
     length = quotes[opening + 1] - start
-    if int(length.max()) > _REF_MAX:
-        return 10 ** 9, 10 ** 9, len(start), 0  # 4 letters or 8 digits: beyond Excel's last column or row
+    long = length > _REF_MAX
+    if long.any():  # 4 letters or 8 digits: beyond Excel's last column or row, if it is a reference at all
+        if any(_REF_RE.fullmatch(block[i:i + n]) for i, n in zip(start[long], length[long])):
+            return 10 ** 9, 10 ** 9, len(start), 0
+        start, length = start[~long], length[~long]
     col = np.zeros(len(start), np.int64)
     row = np.zeros(len(start), np.int64)
     in_letters = np.ones(len(start), bool)
+    shaped = np.ones(len(start), bool)  # letters then digits (text that merely contains ' r="' is not a reference)
     last = len(a) - 1
     for k in range(_REF_MAX):
         byte = a[np.minimum(start + k, last)].astype(np.int64)
@@ -142,8 +148,12 @@ def _refs(block: bytes) -> tuple[int, int, int, int]:
         in_letters &= is_letter
         is_digit = inside & ~is_letter & (byte >= 48) & (byte <= 57)
         row = np.where(is_digit, row * 10 + byte - 48, row)
+        shaped &= ~inside | is_letter | is_digit
+    col, row = col[shaped], row[shaped]
+    if not len(col):
+        return 0, 0, 0, 0
     with_letters = int((col > 0).sum())
-    return int(row.max()), int(col.max()), with_letters, len(start) - with_letters
+    return int(row.max()), int(col.max()), with_letters, len(col) - with_letters
 
 
 def _elements(block: bytes) -> tuple[int, int]:
@@ -185,7 +195,7 @@ def check_workbook(path: Path, lim: ImportLimits | None = None) -> None:
     try:
         book = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        return False
+        return
     with book:
         for info in book.infolist():
             if info.is_dir():

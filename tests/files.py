@@ -131,3 +131,33 @@ def write_encrypted_xlsx(path: Path, rows: list[list], password: str = "matkhau"
     with open(path, "wb") as out:
         OOXMLFile(plain).encrypt(password, out)
     return path
+
+
+def write_far_ods(path: Path, header: list[str]) -> Path:
+    """An OpenDocument sheet whose repeated empty rows and cells reach row 1,048,572 and column 16,001."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{escape(h)}</text:p></table:table-cell>'
+                    for h in header)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+        f'<office:spreadsheet><table:table table:name="Sheet1"><table:table-row>{cells}</table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
+        'table:number-columns-repeated="16380"/></table:table-row><table:table-row><table:table-cell '
+        'table:number-columns-repeated="16000"/><table:table-cell office:value-type="string"><text:p>x</text:p>'
+        "</table:table-cell></table:table-row></table:table></office:spreadsheet></office:body>"
+        "</office:document-content>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        book.writestr("content.xml", content)
+        book.writestr("META-INF/manifest.xml",
+                      '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                      'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                      'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                      '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                      "</manifest:manifest>")
+    return path

@@ -20,7 +20,7 @@ from hssk.db import connect
 from hssk.errors import HsskError
 from hssk.ingest.readers import read_sheets
 from hssk.ingest.store import import_files
-from tests.files import to_cp1258, write_csv, write_encrypted_xlsx, write_raw_xlsx, write_xlsx
+from tests.files import to_cp1258, write_csv, write_encrypted_xlsx, write_far_ods, write_raw_xlsx, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["Mã HSSK", "Họ và tên", "Ngày sinh", "Giới tính"]
@@ -116,6 +116,11 @@ def test_a_grid_too_large_for_memory_is_refused(tmp_path):
     path = write_raw_xlsx(tmp_path / "grid.xlsx", [wide_header, ROWS[0]], extra_cells=[(1_000_000, 1, "HS9")])
     err = refused(path)
     assert "1.000.000 dòng × 200 cột" in err.message and "max_grid_cells" in err.message
+
+
+def test_an_opendocument_sheet_reaching_far_is_refused_as_a_limit(tmp_path):
+    err = refused(write_far_ods(tmp_path / "far.ods", HEADER))
+    assert "far.ods" in err.message and "max_grid_cells" in err.message and "hỏng" not in err.message
 
 
 def test_cells_without_references_are_counted(tmp_path, small_limits):

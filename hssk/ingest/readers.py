@@ -130,6 +130,7 @@ def _xlsx_sheets(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Sh
     except PasswordError as exc:
         raise_password(path, str(exc))
     except Exception as exc:  # calamine raises its own error types for broken files
+        _refuse_grid(path, exc, lim)
         raise HsskError(f"Không đọc được tệp Excel {path.name}: tệp hỏng hoặc không phải .xlsx.", str(exc)) from exc
     found, first_error = [], None
     for name in book.sheet_names:
@@ -138,8 +139,10 @@ def _xlsx_sheets(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Sh
         except PasswordError as exc:
             raise_password(path, str(exc))
         except Exception as exc:
+            _refuse_grid(path, exc, lim)
             raise HsskError(f"Không đọc được trang «{name}» của tệp Excel {path.name}: tệp hỏng.", str(exc)) from exc
-        if sheet.width > lim.max_columns or sheet.height > lim.max_rows:  # e.g. an old .xls, not scanned before
+        if (sheet.width > lim.max_columns or sheet.height > lim.max_rows
+                or sheet.width * sheet.height > lim.max_grid_cells):  # e.g. an .ods or old .xls, not scanned before
             raise HsskError(f"Trang «{name}» của tệp {path.name} có {vn_int(sheet.height)} dòng × "
                             f"{vn_int(sheet.width)} cột, vượt giới hạn {vn_int(lim.max_rows)} dòng, "
                             f"{vn_int(lim.max_columns)} cột.", "sheet beyond the limits")
@@ -175,6 +178,13 @@ def _xlsx_sheets(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Sh
     if not found:
         raise first_error or HsskError(f"Tệp {path.name} không có trang tính nào.", "workbook has no sheets")
     return found
+
+
+def _refuse_grid(path: Path, exc: Exception, lim: ImportLimits) -> None:
+    """The Excel reader's own guard on .ods and .xls sheets (it refuses more than 100 M cells) as a limit."""
+    if "cell limit exceeded" in str(exc).lower():
+        raise HsskError(f"Tệp {path.name} có trang tính trải trên quá nhiều ô, vượt giới hạn "
+                        f"{vn_int(lim.max_grid_cells)} ô của một trang tính (max_grid_cells).", str(exc)) from exc
 
 
 def _check_head(path: Path, rows: list[list[str | None]], lim: ImportLimits, headers: list[str],

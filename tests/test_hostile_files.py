@@ -150,6 +150,15 @@ def test_a_csv_line_beyond_the_limit_is_refused_with_its_number(tmp_path):
     assert "line.csv, dòng 3" in err.message and "8.388.608 byte" in err.message
 
 
+def test_a_csv_with_a_million_columns_is_refused_quickly(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(HEADER) + "," * 1_000_000 + "\n" + ",".join(ROWS[0]) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    err = refused(path)
+    assert time.monotonic() - started < 5
+    assert "wide.csv, dòng 1" in err.message and "1.000.004 cột" in err.message and "200 cột" in err.message
+
+
 # --------------------------------------------------------------------------------- 2. nothing corrupted
 def _mixed_csv(path: Path, utf8_first: bool) -> Path:
     lines = [",".join(HEADER)] + [f"HS{i:03d},Ngô Văn Nam,01/01/1990,Nam" for i in range(1, 7)]

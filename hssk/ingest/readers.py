@@ -281,6 +281,10 @@ def _csv_sheet(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Shee
     text = scan_text(path, lim)  # one encoding for the whole file, lines within the limits, or refused
     encoding = text.encoding
     head, ends, delimiter = _head_records(path, encoding, text.bom, lim)
+    for record, line in zip(head, ends):
+        if len(record) > lim.max_columns:
+            raise HsskError(f"Tệp {path.name}, dòng {vn_int(line)}: có {vn_int(len(record))} cột, vượt giới hạn "
+                            f"{vn_int(lim.max_columns)} cột (max_columns).", "too many columns")
     idx, headers, mapping = _find_header(kind, head, overrides)
     _check_head(path, head, lim, headers, ends)
     _check_header(kind, path, headers, mapping)

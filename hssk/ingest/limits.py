@@ -377,14 +377,26 @@ def _scan_utf8(path: Path, lim: ImportLimits) -> tuple[int, str, int]:
         if first_bad >= 0:
             continue
         if first_non_ascii < 0 and not block.isascii():
-            first_non_ascii = offset + int(np.flatnonzero(a >= 128)[0])
-        try:
-            block.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            first_bad, why = offset + exc.start, exc.reason
+            first_non_ascii = offset + int((a >= 128).argmax())
+        if not _valid_utf8(block):
+            try:
+                block.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                first_bad, why = offset + exc.start, exc.reason
     if end - last_break - 1 > lim.max_line_bytes:  # the last line, without a line break
         _refuse_line(path, lines + 1, end - last_break - 1, lim)
     return first_bad, why, first_non_ascii
+
+
+def _valid_utf8(block: bytes) -> bool:
+    """Arrow's UTF-8 validation over the block, without copying it or making a Python string."""
+    offsets = pa.py_buffer(np.array([0, len(block)], np.int64).tobytes())
+    array = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(block)])
+    try:
+        array.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _refuse_line(path: Path, line: int, size: int, lim: ImportLimits):

@@ -91,9 +91,13 @@ def check_file(path: Path, lim: ImportLimits | None = None) -> None:
 def check_not_encrypted(path: Path) -> None:
     """A password-protected Office file is an OLE container holding an EncryptedPackage stream."""
     with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    if head.startswith(_OLE_MAGIC) and _ENCRYPTED in head:
-        raise_password(path)
+        if fh.read(len(_OLE_MAGIC)) != _OLE_MAGIC:
+            return
+        tail = b""
+        while data := fh.read(BLOCK):  # the directory naming the streams may sit anywhere in the container
+            if _ENCRYPTED in tail + data:
+                raise_password(path)
+            tail = data[-len(_ENCRYPTED):]
 
 
 def raise_password(path: Path, detail: str = "encrypted workbook"):

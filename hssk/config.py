@@ -101,3 +101,33 @@ def security_settings(config: dict | None = None) -> SecuritySettings:
     if unknown:
         raise HsskError(f"Cấu hình [security] trong data/config.toml có mục không biết: {', '.join(sorted(unknown))}.")
     return SecuritySettings(**values)
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What an imported file may hold (data/config.toml [import]); a file beyond them is refused before it is parsed.
+
+    The defaults fit an 8 GB station PC and any real export: a 1M-resident city export has ~40 columns, ~1M rows
+    and cells of a few hundred bytes."""
+
+    max_file_mb: int = 4096  # one file on disk
+    max_columns: int = 200  # columns used (the rightmost cell of any row)
+    max_rows: int = 5_000_000  # rows of one sheet or CSV file
+    max_cell_bytes: int = 1 << 20  # one cell (and 8× that for one CSV line)
+    max_sheet_mb: int = 3072  # one sheet's XML after decompression (Excel)
+    max_compression_ratio: int = 200  # decompressed / compressed size of any part of an Excel file over 16 MB
+    max_grid_cells: int = 60_000_000  # rows × columns of a sheet's used range (the Excel reader allocates it)
+
+    @property
+    def max_line_bytes(self) -> int:
+        return 8 * self.max_cell_bytes
+
+
+def import_limits(path: Path | None = None) -> ImportLimits:
+    """The [import] section of data/config.toml over the defaults; unknown keys are ignored."""
+    try:
+        section = load_config(path).get("import", {})
+    except FileNotFoundError:
+        section = {}
+    known = {f.name for f in fields(ImportLimits)}
+    return ImportLimits(**{k: int(v) for k, v in section.items() if k in known})

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from hssk.config import db_path
+from hssk.errors import database_error
 from hssk.queries import load_query
 
 
@@ -26,8 +27,14 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     created = target != ":memory:" and not read_only and not Path(target).exists()
     # Never let DuckDB fetch extensions at run time: stations are offline.
-    con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
-                                                               "autoload_known_extensions": False})
+    try:
+        con = duckdb.connect(target, read_only=read_only, config={"autoinstall_known_extensions": False,
+                                                                   "autoload_known_extensions": False})
+    except (duckdb.Error, OSError) as exc:  # held by another program, a directory, a full disk: say so
+        explained = database_error(exc, "mở cơ sở dữ liệu")
+        if explained:
+            raise explained from exc
+        raise
     if created:
         _owner_only(Path(target))
     con.execute(f"set memory_limit = '{memory_limit()}'")
@@ -96,8 +103,12 @@ def transaction(con: duckdb.DuckDBPyConnection):
     con.execute("begin transaction")
     try:
         yield con
-    except BaseException:
-        con.execute("rollback")
+    except BaseException as exc:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:  # a failed write (full disk) may have ended the transaction already
+            if not isinstance(exc, duckdb.Error):
+                raise
         raise
     con.execute("commit")
 

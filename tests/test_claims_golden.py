@@ -7,7 +7,7 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
-from test_kpi_data import AS_OF, World, birth_cols, ensure_link_tables, person_row, record_like
+from tests.kpi_world import AS_OF, World, birth_cols, ensure_link_tables, person_row, record_like
 
 from hssk import golden, kpi
 

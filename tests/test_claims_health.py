@@ -7,7 +7,7 @@ import shutil
 from datetime import date
 
 import pytest
-from test_kpi_data import AS_OF, FULL_HEALTH, World, ensure_link_tables, person_row, record_like
+from tests.kpi_world import AS_OF, FULL_HEALTH, World, ensure_link_tables, person_row, record_like
 
 from hssk import config, icd10, kpi, reference
 
@@ -93,7 +93,7 @@ def test_reproductive_health_is_suggested_only_for_women_15_to_49(con):
 
 
 def _birth(iso):
-    from test_kpi_data import birth_cols
+    from tests.kpi_world import birth_cols
 
     return birth_cols(iso)
 

@@ -7,6 +7,7 @@ once per DISTINCT value and spread back with Arrow `take`. No Python loop runs p
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import pyarrow as pa
@@ -104,8 +105,9 @@ def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table
         out[f"{field}_orig"] = col(field)
 
     out.update(name_columns(col("full_name")))
+    birth, out["_birth_note"] = plausible_birth(date_columns(col("birth_date"), _birth))
     for name, arr in zip(["birth_date", "birth_year", "birth_month", "birth_day", "birth_precision", "birth_text"],
-                         date_columns(col("birth_date"), _birth)):
+                         birth):
         out[name] = arr
     out["sex"] = map_unique(col("sex"), _one(normalize_sex), [S])[0]
     out["personal_id"], out["_pid_note"] = personal_id_column(col("personal_id"), normalize_personal_id)
@@ -140,4 +142,29 @@ def standardize(chunk: pa.Table, mapping: dict[int, str], kind: str) -> pa.Table
     out["_pid_issues"] = personal_id_issues_column(out["personal_id"], out["sex"], out["birth_year"])
     out["_record_id_raw"] = trimmed(col("record_id"))
     out.update(claim_columns)
+    out["_controls"] = (chunk.column("__controls").combine_chunks() if "__controls" in chunk.column_names
+                        else pa.nulls(n, S))
     return pa.table(out)
+
+
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def plausible_birth(parts: list[pa.Array], today: dt.date | None = None) -> tuple[list[pa.Array], pa.Array]:
+    """A birth date after today or before 1900 is not a value: every part becomes NULL and the note says why
+    (the import records it as an 'invalid' birth_date finding). `parts` are date_columns' six arrays."""
+    today = today or dt.date.today()
+    date, year, month = parts[0], parts[1], parts[2]
+    future = pc.or_kleene(pc.greater(year, today.year),
+                          pc.and_kleene(pc.equal(year, today.year),
+                                        pc.or_kleene(pc.greater(pc.fill_null(month, 0), today.month),
+                                                     pc.greater(date, pa.scalar(today, pa.date32())))))
+    future = pc.fill_null(future, False)
+    early = pc.fill_null(pc.less(year, EARLIEST_BIRTH_YEAR), False)
+    note = pc.if_else(future, pa.scalar(f"ngày sinh sau hôm nay ({today.strftime('%d/%m/%Y')})"),
+                      pc.if_else(early, pa.scalar(f"ngày sinh trước năm {EARLIEST_BIRTH_YEAR}"),
+                                 pa.scalar(None, S)))
+    bad = pc.or_(future, early)
+    if not pc.any(bad).as_py():
+        return parts, pa.nulls(len(year), S)
+    return [pc.if_else(bad, pa.scalar(None, p.type), p) for p in parts], note

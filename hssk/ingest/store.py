@@ -21,9 +21,10 @@ import pyarrow as pa
 
 from hssk import audit
 from hssk.db import registered, transaction
-from hssk.errors import HsskError
+from hssk.errors import HsskError, explain_failure
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS, SNAPSHOT_KINDS, villages
+from hssk.ingest.limits import check_file
 from hssk.ingest.readers import Sheet, read_sheets
 from hssk.ingest.standardize import standardize
 
@@ -116,8 +117,7 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
         paths = expand_paths(paths)
     fresh, skipped, seen = [], [], set()
     for path in paths:
-        if not path.exists():
-            raise HsskError(f"Không tìm thấy tệp {path}.", "file not found")
+        check_file(path)  # a directory, a device or an endless file is refused before it is read
         digest = sha256_of(path)
         if digest in seen:
             skipped.append(path.name)  # the same file named twice in one batch
@@ -154,8 +154,16 @@ def import_files(con: duckdb.DuckDBPyConnection, paths: list[str | Path], kind: 
             villages.resolve(con)  # a new register may name villages the earlier files spelled
             n_findings = con.execute("select count(*) from findings where batch_id = ?", [batch_id]).fetchall()[0][0]
             result = _audited(con, ImportResult(kind, batch_id, files, skipped, n_rows, n_findings))
+    except BaseException as exc:
+        explained = None if isinstance(exc, HsskError) else explain_failure(exc, "nhập dữ liệu")
+        if explained:
+            raise explained from exc
+        raise
     finally:
-        con.execute("reset session preserve_insertion_order")
+        try:
+            con.execute("reset session preserve_insertion_order")
+        except duckdb.Error:
+            pass
     if progress:
         progress(1.0, result.message)
     return result
@@ -334,7 +342,8 @@ def _insert_chunk(con, kind, batch_id, file_id, sheet: Sheet, raw: pa.Table, cle
                 select *, {keys_sql(kind)} from hashed""")
             con.execute(findings_sql(kind))
             con.execute("insert into clean by name select * exclude (_death_date_orig, _event_date_orig, "
-                        "_legacy_full_name, _legacy_address, _pid_note, _pid_issues, _record_id_raw) from staged")
+                        "_legacy_full_name, _legacy_address, _pid_note, _pid_issues, _record_id_raw, _birth_note, "
+                        "_controls) from staged")
         finally:
             con.execute("drop view if exists staged")
 
@@ -373,9 +382,11 @@ def findings_sql(kind: str) -> str:
     parts = []
     for fld in CHECKED_FIELDS[kind]:
         orig, norm = _FIELD_COLUMNS[fld]
+        # a birth date that parses but cannot be (after today, before 1900) says why
+        detail = "_birth_note" if fld == "birth_date" else "null"
         parts.append(f"""
             select rec_uid, '{fld}', case when nullif(trim({orig}), '') is null then 'missing' else 'invalid' end,
-                   {orig}, null from staged where {norm} is null""")
+                   {orig}, {detail} from staged where {norm} is null""")
     parts += [
         "select rec_uid, 'full_name', 'legacy_encoding', full_name_orig, _legacy_full_name from staged "
         "where _legacy_full_name is not null",
@@ -389,6 +400,8 @@ def findings_sql(kind: str) -> str:
         "where _pid_issues is not null",
         "select rec_uid, 'village', 'unknown_value', village_orig, null from staged "
         "where village is null and nullif(trim(village_orig), '') is not null",
+        # NUL and other control characters removed by the reader: the columns they were in
+        "select rec_uid, 'row', 'control_characters', null, _controls from staged where _controls is not null",
     ]
     body = "\nunion all\n".join(parts)
     return f"""

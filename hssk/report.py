@@ -26,7 +26,7 @@ from hssk import config as hssk_config
 from hssk import kpi, progress, worklists
 from hssk.errors import HsskError
 from hssk.fmt import vn_pct
-from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print
+from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print, write_private
 
 COLUMNS_FILE = "kpi_report_columns.csv"
 NOTES_FILE = hssk_config.DATA_DIR / "report_notes.md"
@@ -168,9 +168,7 @@ def write_report(con, month: str, out: str | Path, **kwargs) -> Path:
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise HsskError("Báo cáo tháng chỉ xuất ra tệp .xlsx.", f"suffix {out.suffix!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(report_bytes(con, month, **kwargs))
-    return out
+    return write_private(out, report_bytes(con, month, **kwargs))
 
 
 # ---------------------------------------------------------------- sheets

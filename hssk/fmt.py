@@ -99,7 +99,31 @@ def vn_value(value) -> str:
         return vn_datetime(value) if (value.hour, value.minute, value.second) != (0, 0, 0) else vn_date(value)
     if isinstance(value, date):
         return vn_date(value)
+    if isinstance(value, str):
+        return vn_date_text(value)
     return str(value)
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?")
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_EN_SHARE = re.compile(r"(\d+)\.(\d+) ?%")
+
+
+def vn_date_text(text: str) -> str:
+    """A text that is an ISO date (or month) written the Vietnamese way: '1985-07-07' → '07/07/1985',
+    '1985-07' → '07/1985', '2026-12-02 07:35:10' → '02/12/2026 07:35'; any other text unchanged."""
+    if match := _ISO_DAY.fullmatch(text.strip()):
+        year, month, day, hour, minute = match.groups()
+        return f"{day}/{month}/{year}" + (f" {hour}:{minute}" if hour else "")
+    if match := _ISO_MONTH.fullmatch(text.strip()):
+        return f"{match.group(2)}/{match.group(1)}"
+    return text
+
+
+def vn_text(text: str) -> str:
+    """Free text with numbers written the Vietnamese way: ISO dates → dd/mm/yyyy, '1.86%' → '1,86 %'."""
+    text = _ISO_DAY.sub(lambda m: vn_date_text(m.group(0)), text)
+    return _EN_SHARE.sub(lambda m: f"{m.group(1)},{m.group(2)} %", text)
 
 
 def file_slug(text: str) -> str:

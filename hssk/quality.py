@@ -40,9 +40,11 @@ def finding_examples(con: duckdb.DuckDBPyConnection, kind: str, field: str, code
 
 
 def legacy_repairs(con: duckdb.DuckDBPyConnection, village: str | None = None, limit: int = 20) -> pd.DataFrame:
-    """field, value (as in the file), detail (after repair) of names and addresses written in TCVN3/VNI."""
+    """field, value (as in the file), detail (the old font: vni or tcvn3), current_value (after repair) of names
+    and addresses written in an old Vietnamese font."""
     found = findings(con, village)
-    return found[found["code"] == "legacy_encoding"].head(limit)[["field", "value", "detail"]].reset_index(drop=True)
+    chosen = found[found["code"] == "legacy_encoding"].head(limit)
+    return chosen[["field", "value", "detail", "current_value"]].reset_index(drop=True)
 
 
 def invalid_ids(con: duckdb.DuckDBPyConnection, village: str | None = None) -> pd.DataFrame:

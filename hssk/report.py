@@ -23,9 +23,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hssk import config as hssk_config
-from hssk import kpi, progress, worklists
+from hssk import kpi, labels, progress
 from hssk.errors import HsskError
-from hssk.fmt import vn_pct
+from hssk.fmt import vn_date, vn_pct
 from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print, write_private
 
 COLUMNS_FILE = "kpi_report_columns.csv"
@@ -64,9 +64,7 @@ HEALTH_CATEGORIES = [
     ("Sức khỏe sinh sản (nữ 15–49 tuổi)", "reproductive_health_ratio"),
     ("Bệnh truyền nhiễm", "infectious_disease_ratio"),
 ]
-FINDING_LABELS = {"missing": "Thiếu", "invalid": "Sai định dạng", "inconsistent": "Mâu thuẫn",
-                  "legacy_encoding": "Lỗi phông chữ cũ (TCVN3/VNI)", "restored_zeros": "Mất số 0 đầu",
-                  "partial_date": "Ngày không đầy đủ", "unknown_value": "Giá trị không nhận diện được"}
+FINDING_LABELS = labels.FINDING_CODES  # the words live in hssk.labels
 
 
 @dataclass(frozen=True)
@@ -250,13 +248,13 @@ def _main_sheet(ws, con, config, period: Period, today: date, result: dict, prev
         header_row = row
         for col, text in enumerate(["STT", "Chỉ tiêu", "Tháng trước", "Tháng này", "Thay đổi"], 1):
             _put(ws, row, col, text, bold=True)
-        labels = _key_labels()
+        names = _key_labels()
         for i, key in enumerate(CHANGE_KEYS, 1):
             row += 1
             fmt = RATIO_FORMAT if kpi.is_ratio(key) else COUNT_FORMAT
             before, now = previous.get((kpi.OVERALL, key)), overall.get(key)
             _put(ws, row, 1, i)
-            _put(ws, row, 2, labels.get(key, key))
+            _put(ws, row, 2, names.get(key, key))
             _put(ws, row, 3, before if before is not None else NO_DATA, fmt)
             _put(ws, row, 4, now if now is not None else NO_DATA, fmt)
             _put(ws, row, 5, now - before if None not in (before, now) else NO_DATA,
@@ -331,7 +329,7 @@ def _overall_forecast(con, campaign: dict) -> dict[str, str]:
     for p in frame[frame["village"] == kpi.OVERALL].itertuples():
         text = p.status_vi
         if p.status in ("on_track", "late") and not pd.isna(p.reach_date):
-            text += f"; đạt mục tiêu khoảng {pd.Timestamp(p.reach_date):%d/%m/%Y}"
+            text += f"; đạt mục tiêu khoảng {vn_date(pd.Timestamp(p.reach_date))}"
         elif p.status == "not_progressing" and not pd.isna(p.projected_at_deadline):
             text += f"; đến hạn ước đạt {vn_pct(p.projected_at_deadline)}"
         out[p.key] = text
@@ -339,11 +337,10 @@ def _overall_forecast(con, campaign: dict) -> dict[str, str]:
 
 
 def _key_labels() -> dict[str, str]:
-    labels = {key: label for label, key, _, _ in MAIN_ROWS}
-    labels.update({ratio: f"Tỷ lệ: {label.lower()}" for label, _, ratio, _ in MAIN_ROWS if ratio})
-    columns = report_columns()
-    labels.update(dict(zip(columns["key"], columns["header_vi"])))
-    return labels
+    names = {key: label for label, key, _, _ in MAIN_ROWS}
+    names.update({ratio: f"Tỷ lệ: {label.lower()}" for label, _, ratio, _ in MAIN_ROWS if ratio})
+    names.update(labels.kpi_labels())
+    return names
 
 
 def _column_value(key: str, values: dict, previous: dict, village: str):
@@ -423,10 +420,10 @@ def _quality_sheet(ws, con, period: Period, result: dict) -> None:
         _put(ws, row, col, text, bold=True)
     found = kpi.findings(con)
     found = found[found["village"] == kpi.OVERALL].sort_values("count_flagged", ascending=False)
-    labels = {**worklists.COLUMN_LABELS, **dict(zip(fields["field"], fields["label_vi"]))}
+    names = {**labels.FIELDS, **dict(zip(fields["field"], fields["label_vi"]))}
     for f in found.itertuples():
         row += 1
-        _put(ws, row, 1, labels.get(f.field, f.field))
+        _put(ws, row, 1, names.get(f.field, f.field))
         _put(ws, row, 2, FINDING_LABELS.get(f.code, f.code))
         _put(ws, row, 3, int(f.count_flagged), COUNT_FORMAT)
         _put(ws, row, 4, float(f.flagged_ratio), RATIO_FORMAT)

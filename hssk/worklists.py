@@ -18,7 +18,7 @@ import pandas as pd
 
 from hssk import kpi, labels, masking, safe_export
 from hssk.errors import HsskError
-from hssk.fmt import is_empty, vn_date
+from hssk.fmt import is_empty, vn_date, vn_date_text
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,16 @@ def _ethnicity_names() -> dict[str, str]:
 
 
 def to_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Vietnamese headers and labels, as every export shows them (empty cells stay empty, never "None")."""
+    """Vietnamese headers and labels, as every export shows them: empty cells stay empty (never "None"), ISO
+    dates in text read dd/mm/yyyy (the machine-readable corrections file keeps them ISO)."""
     out = frame.copy()
     for column, words in VALUE_LABELS.items():
         if column in out.columns:
             out[column] = out[column].map(lambda v, m=words: m.get(v, v) if not is_empty(v) else None)
     for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: None if is_empty(v) else v)
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: None if is_empty(v) else vn_date_text(v) if isinstance(v, str)
+                                          else v).astype(object)
     return out.rename(columns=COLUMN_LABELS)
 
 

@@ -46,8 +46,8 @@ repairs = quality.legacy_repairs(con, village)
 if not repairs.empty:
     st.subheader("Sửa lỗi phông chữ cũ (TCVN3/VNI)")
     privacy.show_table(con, user, labels.display(
-        repairs, {"field": "Trường", "value": "Trong tệp", "detail": "Sau khi sửa"},
-        {"field": FINDING_WORDS["field"]}), what="quality_legacy_repairs")
+        repairs, {"field": "Trường", "value": "Trong tệp", "detail": "Phông chữ", "current_value": "Sau khi sửa"},
+        {"field": FINDING_WORDS["field"], "detail": labels.finding_detail}), what="quality_legacy_repairs")
 
 invalid_ids = quality.invalid_ids(con, village)
 if not invalid_ids.empty:

@@ -6,7 +6,7 @@ import streamlit as st
 from hssk import audit, data_state, labels, link
 from hssk.app import nav, privacy, session, widgets
 from hssk.errors import HsskError
-from hssk.fmt import vn_decimal, vn_int, vn_pct
+from hssk.fmt import vn_date_text, vn_decimal, vn_int, vn_pct
 
 # Fields of hssk.link.review_pairs (each as `<field>_l` / `<field>_r`) → label, in reading order.
 FIELDS = {
@@ -15,6 +15,7 @@ FIELDS = {
     "village": "Thôn", "household": "Mã hộ",
 }
 SKIPPED = "_review_skipped"
+DIFFERS = "≠ khác"
 
 con, user = nav.page("Đối soát / trùng lặp", "review_pairs")
 session.require_data(con)
@@ -33,13 +34,14 @@ def side_by_side(pair: pd.Series) -> pd.DataFrame:
         if field == "sex":
             a, b = labels.SEX.get(a, a), labels.SEX.get(b, b)
         differs = field != "record_id" and bool(a and b and a.strip().lower() != b.strip().lower())
-        rows.append({"Trường": label, "Hồ sơ A": a or "", "Hồ sơ B": b or "", "Khác": differs})
+        rows.append({"Trường": label, "Hồ sơ A": vn_date_text(a or ""), "Hồ sơ B": vn_date_text(b or ""),
+                     "Khác": DIFFERS if differs else ""})
     return pd.DataFrame(rows)
 
 
 def highlight(frame: pd.DataFrame):
     return frame.style.apply(
-        lambda row: ["background-color: #fde2e1" if row["Khác"] else ""] * len(row), axis=1)
+        lambda row: ["background-color: #fde2e1" if row["Khác"] == DIFFERS else ""] * len(row), axis=1)
 
 
 def decide(action: str, key_l: str, key_r: str | None, reason: str) -> None:
@@ -98,8 +100,7 @@ with tab_queue:
                     column.button(f"Xem nhóm hồ sơ của người {side}", key=f"open_person_{side}",
                                   on_click=open_person, args=(person,), icon=":material/group:")
             table = privacy.for_display(con, user, side_by_side(pair), what=f"review:{key_l}|{key_r}")
-            st.dataframe(highlight(table), hide_index=True, key="pair_table", height=35 * (len(table) + 1) + 3,
-                         column_config={"Khác": st.column_config.CheckboxColumn("Khác")})
+            st.dataframe(highlight(table), hide_index=True, key="pair_table", height=35 * (len(table) + 1) + 3)
             widgets.waterfall_section(link, con, key_l, key_r)
 
             reason = st.text_input("Lý do (bắt buộc khi chấp nhận hoặc từ chối)", key=f"reason::{key_l}|{key_r}")

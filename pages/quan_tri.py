@@ -31,6 +31,10 @@ def save_account(target, row, role, active, password) -> dict | None:
     return changes
 
 
+VILLAGE_COLUMNS = {"village": "Thôn", "aliases": "Tên khác", "old_unit": "Đơn vị cũ", "note": "Ghi chú"}
+UNCONFIRMED, UNCONFIRMED_VI = "UNCONFIRMED", "CHƯA XÁC NHẬN"  # the reference files' marker, in words on screen
+
+
 def audit_view(log):
     """The audit log in words: actions, roles, targets and details as the station head reads them."""
     return labels.display(log, labels.AUDIT_COLUMNS, {"action": labels.ACTIONS, "role": labels.ROLES,
@@ -135,15 +139,16 @@ with tab_settings:
 with tab_villages:
     st.caption("Tên thôn chuẩn dùng trong báo cáo và danh sách công việc; «Tên khác» cách nhau bằng dấu |. "
                "Thay đổi áp dụng cho các lần nhập sau.")
-    current = reference.villages()
-    edited = st.container(key="editor_villages").data_editor(current, num_rows="dynamic", hide_index=True, key="villages_editor", column_config={
-        "village": st.column_config.TextColumn("Thôn", required=True),
-        "aliases": st.column_config.TextColumn("Tên khác"),
-        "old_unit": st.column_config.TextColumn("Đơn vị cũ"),
-        "note": st.column_config.TextColumn("Ghi chú")})
+    current = reference.villages().rename(columns=VILLAGE_COLUMNS)
+    current["Ghi chú"] = current["Ghi chú"].str.replace(UNCONFIRMED, UNCONFIRMED_VI, regex=False)
+    edited = st.container(key="editor_villages").data_editor(
+        current, num_rows="dynamic", hide_index=True, key="villages_editor",
+        column_config={"Thôn": st.column_config.TextColumn("Thôn", required=True)})
     if st.button("Lưu danh sách thôn", key="save_villages"):
         nav.require(con, user, "edit_settings")
-        clean = edited.fillna("").astype(str).apply(lambda col: col.str.strip())
+        clean = edited.rename(columns={v: k for k, v in VILLAGE_COLUMNS.items()})
+        clean = clean.fillna("").astype(str).apply(lambda col: col.str.strip())
+        clean["note"] = clean["note"].str.replace(UNCONFIRMED_VI, UNCONFIRMED, regex=False)
         clean = clean[clean["village"] != ""]
         if clean["village"].duplicated().any():
             st.error("Có tên thôn bị trùng: " + ", ".join(sorted(set(clean["village"][clean["village"].duplicated()]))))

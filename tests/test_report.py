@@ -93,7 +93,7 @@ def test_change_since_last_month_comes_from_snapshots(world, tmp_path):
     earlier["villages"]["Giang Cao"]["kpi_admin"] = 0.05
     progress.record_snapshot(world, earlier, taken_at=datetime(2026, 3, 1))
     book = make(world, tmp_path)
-    row = find_row(book[report.MAIN_SHEET], "Tỷ lệ thông tin hành chính đúng và đủ (mục tiêu 95%)")
+    row = find_row(book[report.MAIN_SHEET], "Tỷ lệ thông tin hành chính đúng và đủ (mục tiêu 95 %)")
     assert row[2:5] == [0.10, round(2 / 7, 6), pytest.approx(2 / 7 - 0.10, abs=1e-6)]
     ws = book[report.VILLAGE_SHEET]
     header = [c.value for c in ws[report.VILLAGE_HEADER_ROW]]

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hssk import labels
-from hssk.fmt import vn_date, vn_pct
+from hssk.fmt import vn_date, vn_pct, vn_text
 
 PLOTLY_CONFIG = {"displayModeBar": False}  # no toolbar: nothing to fetch, less to draw
 SEPARATORS = ",."  # decimal comma, thousands dot
@@ -97,7 +97,7 @@ def waterfall_chart(steps: pd.DataFrame, title: str = "") -> go.Figure:
         orientation="h", y=list(steps["label"]) + ["Tổng trọng số"], x=list(steps["match_weight"]) + [0],
         measure=["relative"] * len(steps) + ["total"],
         text=[f"{w:+.2f}".replace(".", ",") for w in steps["match_weight"]] + [""],
-        hovertext=list(detail) + [""], increasing={"marker": {"color": GREEN}},
+        hovertext=[vn_text(str(d)) for d in detail] + [""], increasing={"marker": {"color": GREEN}},
         decreasing={"marker": {"color": RED}}, totals={"marker": {"color": BLUE}}))
     fig.update_layout(title=title, height=max(280, 30 * len(steps) + 110), yaxis={"autorange": "reversed"},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis={"title": "trọng số ghép nối (log2)"},

@@ -398,3 +398,32 @@ def test_data_entry_cannot_undo_an_import(fresh):
     assert not at.exception
     assert "undo_import" not in [b.key for b in at.button]
     assert not [c for c in at.checkbox if c.key == "undo_confirm"]
+
+
+def test_uploaded_copies_leave_the_disk_after_import_and_after_cancel(app_db):
+    con = db.connect(app_db)
+    auth.ensure_schema(con)
+    auth.create_first_admin(con, USERS["truong_tram"], PASSWORD)
+    con.close()
+    at = logged_in("truong_tram").switch_page("pages/nhap_du_lieu.py").run()
+    at.selectbox(key="import_kind").select("population")
+    at.file_uploader(key="import_files").upload("dan_cu.csv", POPULATION_CSV, "text/csv")
+    at.run()
+    folder = Path(at.session_state["_import_upload_dir"])
+    copy = folder / "dan_cu.csv"
+    assert copy.read_bytes() == POPULATION_CSV
+    assert folder.name.startswith("hssk_upload_") and folder.stat().st_mode & 0o077 == 0
+    assert copy.stat().st_mode & 0o777 == 0o600
+    at.button(key="check_import").click().run()
+    at.button(key="commit_import").click().run()
+    assert not at.exception
+    assert not folder.exists()  # imported: the copy is gone
+
+    at.file_uploader(key="import_files").upload("dan_cu_2.csv", POPULATION_CSV, "text/csv")
+    at.run()
+    folder = Path(at.session_state["_import_upload_dir"])
+    assert (folder / "dan_cu_2.csv").exists()
+    at.file_uploader(key="import_files").set_value(None)
+    at.run()
+    assert not at.exception
+    assert not folder.exists()  # cancelled: the copy is gone too

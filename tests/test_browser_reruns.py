@@ -23,6 +23,21 @@ from test_browser import ARTIFACTS, CHROMIUM, free_port, idle
 
 ROOT = Path(__file__).resolve().parent.parent
 REASON = "Lý do (bắt buộc khi chấp nhận hoặc từ chối)"
+# The text a person can see: text nodes of rendered elements with a readable font size, plus ::before content.
+VISIBLE_TEXT = """() => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const el = walker.currentNode.parentElement, style = el && getComputedStyle(el);
+        if (style && style.display !== 'none' && style.visibility !== 'hidden' && parseFloat(style.fontSize) > 0
+                && style.color !== 'rgba(0, 0, 0, 0)' && el.getClientRects().length) out.push(walker.currentNode.data);
+    }
+    for (const el of document.querySelectorAll('*')) {
+        const before = getComputedStyle(el, '::before').content;
+        if (before && before !== 'none' && before !== 'normal') out.push(before);
+    }
+    return out.join('\\n');
+}"""
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
@@ -96,12 +111,21 @@ def test_eight_fast_type_enter_click_decisions_are_all_stored(server):
                 assert not error.count(), (i, error.first.inner_text())
             page.screenshot(path=str(ARTIFACTS / "reruns_after_eight.png"))
             body = page.locator("body").inner_text()
+            # Streamlit's own widgets speak English unless told otherwise: what is visible on the import page.
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Nhập dữ liệu").click()
+            page.locator("[data-testid=stFileUploader]").wait_for()
+            idle(page)
+            page.screenshot(path=str(ARTIFACTS / "reruns_import_page.png"))
+            visible = page.evaluate(VISIBLE_TEXT)
             favicon = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
         finally:
             context.close()
             browser.close()
 
     assert "This app has encountered an error" not in body and "Traceback" not in body
+    english = [w for w in ("Drag and drop", "Browse files", "per file", "Download", "Search") if w in visible]
+    assert not english, english
+    assert "Chọn tệp" in visible  # the page's own words are seen (the check reads the page)
     server["stop"]()
     con = db.connect(server["db"])
     try:

@@ -34,11 +34,17 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 # Streamlit's own table toolbar ("Download as CSV", "Search", "Fullscreen") is English and would download
-# personal data outside the audited path: it is hidden; downloads go through privacy.download_button.
-# A table editor inside a container keyed "editor_…" keeps its toolbar (adding rows needs it; it holds no
-# personal data).
-HIDE_TOOLBARS = ("<style>[data-testid='stElementToolbar']{display:none !important}"
-                 "[class*='st-key-editor_'] [data-testid='stElementToolbar']{display:flex !important}</style>")
+# personal data outside the audited path: it is hidden; downloads go through privacy.download_button. A table
+# editor inside a container keyed "editor_…" keeps its toolbar (adding rows needs it; it holds no personal data).
+# The upload box's own English words ("Drag and drop files here", "Browse files") give way to Vietnamese ones.
+UPLOAD_WORDS = "Kéo thả tệp vào đây hoặc bấm vào ô này để chọn tệp (tối đa 200 MB mỗi tệp)"
+PAGE_STYLE = (
+    "<style>[data-testid='stElementToolbar']{display:none !important}"
+    "[class*='st-key-editor_'] [data-testid='stElementToolbar']{display:flex !important}"
+    "[data-testid='stFileUploaderDropzone'] *{font-size:0 !important;color:transparent !important}"
+    "[data-testid='stFileUploaderDropzone'] button{border:none !important;background:none !important}"
+    f"[data-testid='stFileUploaderDropzone']::before{{content:'{UPLOAD_WORDS}';font-size:0.95rem}}"
+    "</style>")
 
 
 def pages_for(role: str) -> list[PageSpec]:
@@ -53,7 +59,7 @@ def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
     audit.set_actor(user.user_name, user.role)
     if not user.can(permission):
         denied(con, user, permission)
-    st.html(HIDE_TOOLBARS)
+    st.html(PAGE_STYLE)
     st.title(title)
     session.show_flash()
     return con, user

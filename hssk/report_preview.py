@@ -10,6 +10,7 @@ import openpyxl
 
 from hssk.fmt import vn_date, vn_decimal, vn_int, vn_pct, vn_pp
 from hssk.masking import mask_text
+from hssk.report_layout import layout
 
 CELL_STYLE = "border:1px solid #ddd;padding:2px 6px;vertical-align:top;"
 
@@ -53,6 +54,11 @@ def sheet_html(ws, masked: bool) -> str:
         if any(cell_text(c) for c in row):
             rows.append("<tr>" + "".join(cells) + "</tr>")
     return '<table style="border-collapse:collapse;font-size:0.85rem">' + "".join(rows) + "</table>"
+
+
+def report_html(data, masked: bool) -> dict[str, str]:
+    """{sheet title: HTML table} of the report laid out from its gathered figures (`hssk.report.ReportData`)."""
+    return {ws.title: sheet_html(ws, masked) for ws in layout(data).worksheets}
 
 
 def workbook_html(data: bytes, masked: bool) -> dict[str, str]:

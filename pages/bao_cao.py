@@ -23,18 +23,18 @@ def months() -> list[str]:
 
 month = st.selectbox("Tháng báo cáo", months(), key="report_month", format_func=lambda m: f"{m[5:]}/{m[:4]}")
 try:
-    data = session.cached(report.report_bytes, month)
+    data = session.cached(report.gather, month)  # every figure, read once; the file and the preview lay it out
 except HsskError as exc:
     st.info(exc.message)
     st.stop()
 
 file_name = f"bao_cao_hssk_{month.replace('-', '_')}.xlsx"
 if user.can("export_report"):
-    privacy.download_button(user, "Tải báo cáo (.xlsx)", lambda c: data, file_name,
+    privacy.download_button(user, "Tải báo cáo (.xlsx)", lambda c: report.workbook_bytes(data), file_name,
                             what="report", key="dl_report", detail={"month": month})
 st.caption("Nội dung «Khó khăn» và «Đề xuất» lấy từ tệp data/report_notes.md. "
            "Tệp tải về giống hệt tệp do lệnh `python -m hssk report` tạo ra.")
 
-for title, table in report_preview.workbook_html(data, masked=not user.can("see_personal_data")).items():
+for title, table in report_preview.report_html(data, masked=not user.can("see_personal_data")).items():
     with st.expander(title, expanded=(title == report.MAIN_SHEET)):
         st.markdown(table, unsafe_allow_html=True)

@@ -15,11 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from hssk import config, db
 from test_app import PASSWORD, USERS
 from test_app_data import demo  # noqa: F401  (session fixture: demo database with one account per role)
 from test_browser import ARTIFACTS, CHROMIUM, free_port, idle
+
+from hssk import config, db
 
 ROOT = Path(__file__).resolve().parent.parent
 REASON = "Lý do (bắt buộc khi chấp nhận hoặc từ chối)"

@@ -82,7 +82,7 @@ def writing():
     with _lock_guard:
         lock = st.session_state.get(_SESSION_LOCK)
         if lock is None:
-            lock = st.session_state[_SESSION_LOCK] = threading.Lock()
+            lock = st.session_state[_SESSION_LOCK] = threading.RLock()  # a nested write of one run may re-enter
     with lock:
         yield
 

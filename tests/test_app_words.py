@@ -8,7 +8,7 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import USERS, app_db, logged_in, texts  # noqa: F401  (app_db is a fixture)
+from test_app import APP, USERS, accounts, accounts_template, app_db, logged_in, texts  # noqa: F401  (fixtures)
 from test_app_data import demo, file_cells, fresh  # noqa: F401  (fixtures)
 
 from hssk import audit, db, quality, worklists
@@ -191,3 +191,21 @@ def test_the_checker_finds_what_it_looks_for():
     assert problems("Download as CSV") == ["Download"]
     assert problems("hồ sơ care:9fe5 của truong_tram") == ["care", "truong_tram"]
     assert not problems("Tỷ lệ 95,3 % ngày 02/12/2026 — `python -m hssk demo`, tệp data/report_notes.md")
+
+
+def test_first_run_login_and_empty_pages_read_in_vietnamese(app_db, accounts_template, monkeypatch):  # noqa: F811
+    import shutil
+
+    seen = [everything(AppTest.from_file(APP, default_timeout=30).run())]  # first run: no account yet
+    with_accounts = app_db.with_name("accounts.duckdb")
+    shutil.copy(accounts_template, with_accounts)
+    monkeypatch.setenv("HSSK_DB", str(with_accounts))
+    seen.append(everything(AppTest.from_file(APP, default_timeout=30).run()))  # the login form
+    at = logged_in("truong_tram")
+    for spec in nav.pages_for("truong_tram"):  # no data yet: each page says how to get some
+        at.switch_page(spec.path).run()
+        assert not at.exception, spec.path
+        seen.append(everything(at))
+    text = "\n".join(seen)
+    assert "Thiết lập lần đầu" in text and "Đăng nhập" in text
+    assert not problems(text), problems(text)

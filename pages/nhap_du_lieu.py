@@ -1,7 +1,5 @@
 """Nhập dữ liệu: upload a batch, check the header mapping and the findings, then commit (or undo the last)."""
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +7,7 @@ import streamlit as st
 
 from hssk import audit, labels, link, quality
 from hssk.app import nav, privacy, session
+from hssk.app import uploads as uploads_on_disk
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS
@@ -17,7 +16,6 @@ from hssk.ingest.readers import read_sheets
 from hssk.ingest.store import import_files, import_history, undo_last_import
 
 IGNORE = "_ignore"
-UPLOAD_DIR = "_import_upload_dir"
 KIND_LABELS = labels.KINDS_LONG
 
 con, user = nav.page("Nhập dữ liệu", "import_data")
@@ -25,34 +23,6 @@ con, user = nav.page("Nhập dữ liệu", "import_data")
 kind = st.selectbox("Loại dữ liệu", KINDS, format_func=KIND_LABELS.get, key="import_kind")
 uploads = st.file_uploader("Chọn tệp (.xlsx hoặc .csv) — có thể chọn nhiều tệp của cùng một lô",
                            type=["xlsx", "xlsm", "csv"], accept_multiple_files=True, key="import_files")
-
-
-def saved_paths(files) -> list[Path]:
-    """Uploaded files written under their own names (the batch keeps the file names), owner-only; a file
-    removed from the uploader is removed from the folder too."""
-    folder = st.session_state.get(UPLOAD_DIR)
-    if not folder or not Path(folder).exists():
-        folder = tempfile.mkdtemp(prefix="hssk_upload_")  # mode 0700
-        st.session_state[UPLOAD_DIR] = folder
-    paths = []
-    for f in files:
-        path = Path(folder) / Path(f.name).name
-        data = f.getvalue()
-        if not path.exists() or path.stat().st_size != len(data):
-            path.write_bytes(data)
-            path.chmod(0o600)
-        paths.append(path)
-    for stale in set(Path(folder).iterdir()) - set(paths):
-        stale.unlink(missing_ok=True)
-    return paths
-
-
-def remove_uploads() -> None:
-    """The copies of uploaded files (personal data) leave the disk after the import or when the upload is
-    cancelled."""
-    folder = st.session_state.pop(UPLOAD_DIR, None)
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def field_options(kind: str) -> list[str]:
@@ -108,9 +78,9 @@ def dry_run_tables(preview: quality.ImportPreview, kind: str) -> tuple[int, pd.D
 
 
 if not uploads:
-    remove_uploads()  # the upload was cancelled (files removed from the uploader)
+    uploads_on_disk.remove()  # the upload was cancelled (files removed from the uploader)
 else:
-    paths = saved_paths(uploads)
+    paths = uploads_on_disk.saved_paths(uploads)
     st.subheader("1. Đọc tiêu đề cột")
     overrides = mapping_preview(paths, kind)
 
@@ -153,7 +123,7 @@ else:
             if result is not None:
                 session.data_changed()
                 st.session_state.pop("import_check", None)
-                remove_uploads()
+                uploads_on_disk.remove()
                 st.success(result.message or "Không có gì mới để nhập.")
     elif check:
         st.caption("Tệp, loại dữ liệu hoặc cách gán cột đã thay đổi: hãy bấm «Kiểm tra» lại.")

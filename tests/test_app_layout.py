@@ -79,3 +79,20 @@ def test_charts_are_built_from_data():
                                  "filled_ratio": [0.9, 0.8]})
     heat = json.loads(charts.completeness_heatmap(completeness).to_json())["data"][0]
     assert heat["x"] == ["Toàn xã", "A"] and heat["y"] == ["Họ và tên"]
+
+
+def test_upload_copies_go_when_the_session_state_is_dropped(tmp_path):
+    """A session that ends (its state dropped) or an app that stops takes its upload folder with it."""
+    import gc
+
+    from hssk.app import uploads
+
+    folder = tmp_path / "hssk_upload_x"
+    folder.mkdir()
+    (folder / "dan_cu.csv").write_text("personal data")
+    state = {"guard": uploads._Guard(str(folder))}
+    gc.collect()
+    assert folder.exists()  # held while the session lives
+    state.clear()
+    gc.collect()
+    assert not folder.exists()

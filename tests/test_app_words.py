@@ -86,6 +86,8 @@ def everything(at: AppTest) -> str:
 def visit(at: AppTest, path: str, choices: dict[str, list]) -> list[str]:
     at.switch_page(path).run()
     assert not at.exception, (path, [e.value for e in at.exception])
+    # Streamlit's English table toolbar ("Download as CSV") is hidden on every page.
+    assert any("stElementToolbar']{display:none" in h.proto.body for h in at.get("html")), path
     seen = [everything(at)]
     # Every choice that changes what a page shows.
     for key, values in choices.items():

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from hssk import config, data_state, kpi, labels, progress
-from hssk.app import charts, session
+from hssk.app import charts, privacy, session
 from hssk.auth import User
 from hssk.errors import HsskError
 from hssk.fmt import vn_date, vn_pct
@@ -56,7 +56,7 @@ def progress_section(con: duckdb.DuckDBPyConnection, user: User, village: str | 
             "Ngày dự kiến đạt": projection["reach_date"].map(vn_date),
             "Đánh giá": projection["status_vi"],
         })
-        st.dataframe(table, hide_index=True)
+        privacy.show(table)
     if user.can("record_snapshot") and st.button("Ghi nhận số liệu hôm nay vào lịch sử tiến độ",
                                                  icon=":material/add_chart:", key=f"snapshot_{key}"):
         with session.writing():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -207,13 +208,15 @@ KPI_COLUMNS_FILE = "kpi_report_columns.csv"
 OVERALL = "Toàn xã"
 
 
-def kpi_columns() -> pd.DataFrame:
-    """key, header_vi, format, note — data/reference/kpi_report_columns.csv (the report's own headers)."""
-    return _kpi_columns(str(config.REFERENCE_DIR / KPI_COLUMNS_FILE))
+def kpi_columns(path=None) -> pd.DataFrame:
+    """key, header_vi, format, note — data/reference/kpi_report_columns.csv (the report's own headers), read
+    again only when the file changes."""
+    path = Path(path) if path else config.REFERENCE_DIR / KPI_COLUMNS_FILE
+    return _kpi_columns(str(path), path.stat().st_mtime_ns).copy()
 
 
 @lru_cache(maxsize=4)
-def _kpi_columns(path: str) -> pd.DataFrame:
+def _kpi_columns(path: str, mtime_ns: int) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return frame.apply(lambda col: col.str.strip())
 

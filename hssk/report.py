@@ -74,13 +74,13 @@ def report_columns(path: str | Path | None = None) -> pd.DataFrame:
     """key, header_vi, format (count | ratio | pp), note — from data/reference/kpi_report_columns.csv."""
     path = Path(path) if path else hssk_config.REFERENCE_DIR / COLUMNS_FILE
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = labels.kpi_columns(path)  # the one reader of the file (the KPI names come from it too)
     except FileNotFoundError as exc:
         raise HsskError(f"Không tìm thấy tệp cột báo cáo {path}.", str(exc)) from exc
     missing = {"key", "header_vi", "format"} - set(frame.columns)
     if missing:
         raise HsskError(f"Tệp {path.name} thiếu cột: {', '.join(sorted(missing))}.", "bad header")
-    return frame.apply(lambda col: col.str.strip())
+    return frame
 
 
 def read_notes(path: str | Path | None = None) -> dict[str, list[str]]:

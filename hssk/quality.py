@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from hssk import db
+from hssk import auth, db
 from hssk.ingest.store import import_files
 from hssk.queries import run_query
 
@@ -71,6 +71,7 @@ class ImportPreview:
 def import_preview(paths: list[Path], kind: str, overrides: dict[str, str] | None = None) -> ImportPreview:
     """Import into a throwaway in-memory database to show rows and findings before committing."""
     scratch = db.connect(":memory:")
+    auth.ensure_schema(scratch)  # an audit record the importer writes stays in the scratch database too
     try:
         result = import_files(scratch, paths, kind, overrides=overrides or {})
         return ImportPreview(result.n_rows, run_query(scratch, "import_preview_summary"),

@@ -1,18 +1,25 @@
 """HSSK Workbench — `streamlit run app.py` (or `make run`).
 
-Login (or first-run creation of the station head), then the pages this role may open.
+Login (or first-run creation of the station head), then the pages this role may open. Every script run works
+on a cursor of its own, closed when the run ends (hssk.app.session).
 """
+
+from pathlib import Path
 
 import streamlit as st
 
-from hssk import ui
+from hssk.app import login, nav, session
 
-st.set_page_config(page_title="Bàn làm việc HSSK", page_icon=":material/health_and_safety:", layout="wide")
+ICON = Path(__file__).resolve().parent / "hssk" / "app" / "assets" / "icon.png"  # served by the app itself
 
-con = ui.connection()
-user = ui.gate(con)
-ui.sidebar_account(con, user)
+st.set_page_config(page_title="Bàn làm việc HSSK", page_icon=str(ICON), layout="wide")
 
-pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=(i == 0))
-         for i, spec in enumerate(ui.pages_for(user.role))]
-st.navigation(pages).run()
+try:
+    con = session.connection()
+    user = login.gate(con)
+    login.sidebar_account(user)
+    pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=(i == 0))
+             for i, spec in enumerate(nav.pages_for(user.role))]
+    st.navigation(pages).run()
+finally:
+    session.end_run()

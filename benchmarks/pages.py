@@ -30,7 +30,8 @@ def main(argv=None) -> int:
 
     from streamlit.testing.v1 import AppTest
 
-    from hssk import auth, db, ui
+    from hssk import auth, db
+    from hssk.app import nav
 
     password = "benchmark-password-1"
     con = db.connect(db_file)
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
         at.text_input[0].input(name)
         at.text_input[1].input(password)
         at = at.button[0].click().run()
-        for spec in ui.pages_for(role):
+        for spec in nav.pages_for(role):
             start = time.perf_counter()
             at.switch_page(spec.path).run()
             first = time.perf_counter() - start

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 
 import tomlkit
@@ -45,6 +46,42 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 def load_config(path: Path | None = None) -> dict:
     with open(path or CONFIG_PATH, "rb") as fh:
         return tomllib.load(fh)
+
+
+def settings(path: Path | None = None) -> dict:
+    """data/config.toml, or {} when the station has none yet."""
+    try:
+        return load_config(path)
+    except FileNotFoundError:
+        return {}
+
+
+# The defaults of [campaign] when data/config.toml leaves a value out — the only place they are written.
+DEFAULT_TARGETS = {"kpi_admin": 0.95, "kpi_health": 0.90}
+DEFAULT_DEADLINE = "2026-04-30"
+DEFAULT_STALE_DAYS = 365
+TARGET_SETTINGS = {"kpi_admin": "target_admin", "kpi_health": "target_health"}  # KPI key → [campaign] key
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The [campaign] settings: start and deadline dates, targets as fractions, the 'sống' window in days."""
+    start: date | None
+    deadline: date
+    targets: dict[str, float] = field(default_factory=dict)
+    stale_days: int = DEFAULT_STALE_DAYS
+
+
+def campaign(config: dict | None = None) -> Campaign:
+    """The one reader of [campaign] (app, report, worklists, KPIs): `config` or data/config.toml."""
+    values = (config if config is not None else settings()).get("campaign", {})
+    start = values.get("start")
+    return Campaign(
+        start=date.fromisoformat(str(start)) if start else None,
+        deadline=date.fromisoformat(str(values.get("deadline") or DEFAULT_DEADLINE)),
+        targets={key: float(values.get(name, DEFAULT_TARGETS[key])) for key, name in TARGET_SETTINGS.items()},
+        stale_days=int(values.get("stale_days", DEFAULT_STALE_DAYS)),
+    )
 
 
 def save_config(config: dict, path: Path | None = None) -> None:

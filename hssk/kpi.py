@@ -236,9 +236,9 @@ def _field_entries(con, fields: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def default_stale_days() -> int:
-    """campaign.stale_days from data/config.toml when set, else 365."""
+    """campaign.stale_days from data/config.toml when set, else 365 (`hssk.config.campaign`)."""
     try:
-        return int(hssk_config.load_config().get("campaign", {}).get("stale_days", DEFAULT_STALE_DAYS))
+        return hssk_config.campaign().stale_days
     except (OSError, ValueError):
         return DEFAULT_STALE_DAYS
 

@@ -31,13 +31,9 @@ STATUS_LABELS = {
 
 
 def campaign_settings(config: dict | None = None) -> dict:
-    """{'deadline': date, 'targets': {'kpi_admin': 0.95, 'kpi_health': 0.90}} from data/config.toml."""
-    campaign = (config if config is not None else hssk_config.load_config()).get("campaign", {})
-    return {
-        "deadline": date.fromisoformat(str(campaign.get("deadline", "2026-04-30"))),
-        "targets": {"kpi_admin": float(campaign.get("target_admin", 0.95)),
-                    "kpi_health": float(campaign.get("target_health", 0.90))},
-    }
+    """{'deadline': date, 'targets': {'kpi_admin': 0.95, 'kpi_health': 0.90}} — `hssk.config.campaign`."""
+    campaign = hssk_config.campaign(config)
+    return {"deadline": campaign.deadline, "targets": dict(campaign.targets)}
 
 
 def record_snapshot(con: duckdb.DuckDBPyConnection, result: dict, taken_at: datetime | None = None) -> int:

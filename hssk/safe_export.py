@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import math
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -215,25 +216,27 @@ def file_bytes(frame: pd.DataFrame, fmt: str, sheet_name: str = "Danh sách") ->
     raise HsskError(f"Định dạng tệp '{fmt}' không được hỗ trợ: dùng .xlsx, .csv hoặc .json.", f"format {fmt!r}")
 
 
+def write_private(path: str | Path, data: bytes) -> Path:
+    """Write `data` to `path` readable by its owner only (0600): exports hold personal data."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)  # an existing file keeps its old mode through O_CREAT
+    return path
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, sheet_name: str = "Danh sách") -> Path:
     """Write `frame` as .xlsx, .csv or .json according to the file extension."""
     path = Path(path)
-    data = file_bytes(frame, path.suffix, sheet_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return write_private(path, file_bytes(frame, path.suffix, sheet_name))
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(csv_bytes(frame))
-    return path
+    return write_private(path, csv_bytes(frame))
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, path: str | Path,
                sheet_name: str = "Danh sách") -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(xlsx_bytes(sheets, sheet_name))
-    return path
+    return write_private(path, xlsx_bytes(sheets, sheet_name))

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from hssk import audit, kpi, masking, safe_export
+from hssk import audit, kpi, labels, masking, safe_export
 from hssk.errors import HsskError
+from hssk.fmt import is_empty, vn_date, vn_date_text
 
 
 @dataclass(frozen=True)
@@ -26,86 +27,14 @@ class Worklist:
     title: str  # sheet name and heading
 
 
-WORKLISTS: dict[str, Worklist] = {
-    "missing_record": Worklist("worklist_missing_record", "Chưa có HSSK"),
-    "duplicates": Worklist("worklist_duplicates", "HSSK trùng lặp"),
-    "deceased": Worklist("worklist_deceased", "Đã mất còn HSSK"),
-    "corrections": Worklist("worklist_corrections", "Sửa thông tin hành chính"),
-    "off_register": Worklist("worklist_off_register", "HSSK ngoài DS dân cư"),
-    "health_missing": Worklist("worklist_health_missing", "Thiếu thông tin sức khỏe"),
-}
+WORKLISTS: dict[str, Worklist] = {kind: Worklist(f"worklist_{kind}", labels.WORKLIST_TITLES[kind]) for kind in (
+    "missing_record", "duplicates", "deceased", "corrections", "off_register", "health_missing")}
 ALL = "all"  # every list, one sheet each (.xlsx only)
 CORRECTIONS_FILE = "corrections_file"  # machine-readable corrections to apply on the HSSK platform
 KINDS = (*WORKLISTS, ALL, CORRECTIONS_FILE)
 
-COLUMN_LABELS = {
-    "person_id": "Mã người (công cụ)",
-    "village": "Thôn",
-    "record_id": "Mã HSSK",
-    "full_name": "Họ và tên",
-    "birth_date": "Ngày sinh",
-    "sex": "Giới tính",
-    "personal_id": "Số định danh cá nhân",
-    "old_id": "Số CMND cũ",
-    "insurance_card": "Số thẻ BHYT",
-    "social_insurance_no": "Mã số BHXH",
-    "ethnicity": "Dân tộc",
-    "ethnicity_code": "Mã dân tộc",
-    "nationality": "Quốc tịch",
-    "religion": "Tôn giáo",
-    "occupation": "Nghề nghiệp",
-    "address": "Địa chỉ",
-    "household_code": "Mã hộ gia đình",
-    "relation_to_head": "Quan hệ với chủ hộ",
-    "phone": "Số điện thoại",
-    "keep_rank": "Thứ tự",
-    "action": "Xử lý",
-    "keep_record_id": "Mã HSSK giữ lại",
-    "completeness_score": "Số mục đã điền",
-    "updated_at": "Ngày cập nhật",
-    "has_register_person": "Có trong DS dân cư",
-    "death_date": "Ngày mất",
-    "death_source": "Nguồn thông tin tử vong",
-    "hssk_full_name": "Họ tên trên HSSK",
-    "reason": "Cần xác minh",
-    "category": "Nhóm thông tin còn thiếu",
-    "care_events": "Số lượt khám/tiêm liên quan",
-    "suggestion": "Gợi ý từ dữ liệu khám chữa bệnh, tiêm chủng",
-    "field": "Trường",
-    "current_value": "Giá trị trên HSSK",
-    "corrected_value": "Giá trị đúng (theo DS dân cư)",
-    "corrected_code": "Mã giá trị đúng",
-    "source": "Nguồn",
-    "source_record_id": "Mã bản ghi nguồn",
-}
-
-VALUE_LABELS = {
-    "action": {"keep": "Giữ lại", "merge": "Gộp vào HSSK giữ lại"},
-    "death_source": {"population": "Danh sách dân cư", "deaths": "Đăng ký khai tử"},
-    "reason": {
-        "death_registration": "Có đăng ký khai tử",
-        "unlinked": "Chưa được ghép nối (hãy chạy lại ghép nối)",
-        "personal_id_not_in_register": "Số định danh không có trong DS dân cư",
-        "no_register_match": "Không tìm thấy trong DS dân cư",
-    },
-    "category": {
-        "chronic_disease": "Bệnh mạn tính",
-        "vaccination": "Tiêm chủng",
-        "medical_history": "Tiền sử bệnh",
-        "reproductive_health": "Sức khỏe sinh sản",
-        "infectious_disease": "Bệnh truyền nhiễm",
-    },
-    "field": {
-        "full_name": "Họ và tên",
-        "birth_date": "Ngày sinh",
-        "sex": "Giới tính",
-        "personal_id": "Số định danh cá nhân",
-        "ethnicity": "Dân tộc",
-        "village": "Thôn",
-    },
-    "source": {"population": "Danh sách dân cư"},
-    "has_register_person": {True: "Có", False: "Không"},
-}
+COLUMN_LABELS = labels.WORKLIST_COLUMNS  # the words live in hssk.labels
+VALUE_LABELS = labels.WORKLIST_VALUES
 
 CORRECTION_FILE_COLUMNS = ["record_id", "field", "current_value", "corrected_value", "corrected_code", "source",
                            "source_record_id", "person_id"]
@@ -153,16 +82,27 @@ def _ethnicity_names() -> dict[str, str]:
 
 
 def to_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Vietnamese headers and labels, as every export shows them."""
+    """Vietnamese headers and labels, as every export shows them: empty cells stay empty (never "None"), ISO
+    dates in text read dd/mm/yyyy (the machine-readable corrections file keeps them ISO)."""
     out = frame.copy()
-    for column, labels in VALUE_LABELS.items():
+    for column, words in VALUE_LABELS.items():
         if column in out.columns:
-            out[column] = out[column].map(lambda v, m=labels: m.get(v, v) if not _missing(v) else v)
+            out[column] = out[column].map(lambda v, m=words: m.get(v, v) if not is_empty(v) else None)
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: None if is_empty(v) else vn_date_text(v) if isinstance(v, str)
+                                          else v).astype(object)
     return out.rename(columns=COLUMN_LABELS)
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A CSV for people: dates written dd/mm/yyyy (an .xlsx keeps real dates, shown the same way)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]) or any(
+                hasattr(v, "strftime") for v in out[column].head(50)):
+            out[column] = out[column].map(lambda v: vn_date(v) if hasattr(v, "strftime") else v)
+    return out
 
 
 def corrections_file(con, *, village: str | None = None, mask_ids: bool = False) -> pd.DataFrame:
@@ -196,6 +136,8 @@ def export_bytes(con, kind: str, fmt: str, *, village: str | None = None, as_of:
     if fmt not in ("xlsx", "csv"):
         raise HsskError(f"Danh sách chỉ xuất ra .xlsx hoặc .csv (không hỗ trợ .{fmt}).", f"format {fmt!r}")
     frame = to_display(build(con, kind, village=village, as_of=as_of, mask_ids=mask_ids))
+    if fmt == "csv":
+        frame = _dates_as_text(frame)
     return safe_export.file_bytes(frame, fmt, WORKLISTS[kind].title), len(frame)
 
 
@@ -204,8 +146,7 @@ def export(con, kind: str, out: str | Path, *, village: str | None = None, as_of
     """Write worklist `kind` to `out` (.xlsx or .csv by extension; .json too for corrections_file); row count."""
     out = Path(out)
     data, n_rows = export_bytes(con, kind, out.suffix, village=village, as_of=as_of, mask_ids=mask_ids)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    safe_export.write_private(out, data)
     audit.record_action(con, "export", target=f"worklist:{kind}:{village or ''}",
                         detail={"rows": n_rows, "file": str(out), "masked": mask_ids})
     return n_rows

@@ -2,90 +2,54 @@
 
 import streamlit as st
 
-from hssk import ui
+from hssk import kpi, labels, quality
+from hssk.app import charts, nav, privacy, session, widgets
 from hssk.errors import HsskError
 
-KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
-               "care": "Khám chữa bệnh"}
-HEADERS = {"kind": "Nguồn", "field": "Trường", "code": "Loại", "n": "Số dòng"}
-CODE_LABELS = {
-    "missing": "Thiếu",
-    "invalid": "Sai định dạng",
-    "inconsistent": "Mâu thuẫn",
-    "legacy_encoding": "Sửa mã cũ (TCVN3/VNI)",
-    "restored_zeros": "Khôi phục số 0 đầu",
-    "partial_date": "Ngày sinh không đầy đủ",
-    "unknown_value": "Giá trị không nhận diện",
-}
-
-con, user = ui.page("Chất lượng dữ liệu", "view_quality")
-ui.require_data(con)
-kpi = ui.backend("hssk.kpi")
-
-worklists = ui.backend("hssk.worklists")
+con, user = nav.page("Chất lượng dữ liệu", "view_quality")
+session.require_data(con)
 
 st.subheader("Tỷ lệ hồ sơ HSSK đã điền từng trường hành chính, theo thôn")
-FIELD_LABELS = {**worklists.COLUMN_LABELS, "insurance_no": "Số thẻ BHYT", "death_date": "Ngày mất",
-                "event_date": "Ngày khám/tiêm", "record_id": "Mã hồ sơ"}
+field_labels = dict(labels.FIELDS)
 try:
-    completeness = ui.cached(kpi.field_completeness)
-    field_labels = dict(zip(*[kpi.admin_fields()[c] for c in ("field", "label_vi")]))
-    FIELD_LABELS.update(field_labels)
+    completeness = session.cached(kpi.field_completeness)
+    admin_labels = dict(zip(*[kpi.admin_fields()[c] for c in ("field", "label_vi")]))
+    field_labels.update(admin_labels)
 except HsskError as exc:
     st.info(exc.message)
 else:
-    st.plotly_chart(ui.completeness_heatmap(completeness, field_labels), key="quality_heatmap",
-                    config=ui.PLOTLY_CONFIG)
+    st.plotly_chart(charts.completeness_heatmap(completeness, admin_labels), key="quality_heatmap",
+                    config=charts.PLOTLY_CONFIG)
 
-village = ui.village_filter(con)
+village = widgets.village_filter(con)
+FINDING_WORDS = {"kind": labels.kind_label, "field": lambda f: field_labels.get(f, f), "code": labels.finding_label,
+                 "detail": labels.finding_detail}
 
-# Findings of the current snapshot only: an older batch's findings describe rows no longer in use.
-FINDINGS = """
-    select f.kind, f.field, f.code, f.value, f.detail, c.record_id, c.village
-    from findings f join current_clean c using (rec_uid)
-    where $village is null or c.village = $village"""
-
-summary = con.execute(f"""
-    select kind, field, code, count(*) as n from ({FINDINGS}) group by all order by n desc""",
-                      {"village": village}).df()
+summary = quality.findings_summary(con, village)
 if summary.empty:
     st.success("Không có phát hiện nào về chất lượng dữ liệu.")
     st.stop()
 
 st.subheader("Phát hiện theo loại")
-def labelled(frame):
-    return frame.assign(kind=frame["kind"].map(lambda k: KIND_LABELS.get(k, k)),
-                        field=frame["field"].map(lambda f: FIELD_LABELS.get(f, f)),
-                        code=frame["code"].map(lambda c: CODE_LABELS.get(c, c)))
-
-
-table = labelled(summary)
-st.dataframe(table.rename(columns=HEADERS), hide_index=True)
+privacy.show(labels.display(summary, labels.FINDING_HEADERS, FINDING_WORDS))
 
 st.subheader("Ví dụ")
 choices = list(summary[["kind", "field", "code"]].itertuples(index=False, name=None))
 picked = st.selectbox("Xem ví dụ của", choices, key="finding_kind",
-                      format_func=lambda t: f"{KIND_LABELS.get(t[0], t[0])} · {FIELD_LABELS.get(t[1], t[1])} · "
-                                            f"{CODE_LABELS.get(t[2], t[2])}")
-examples = con.execute(f"""
-    select record_id as "Mã hồ sơ", village as "Thôn", value as "Giá trị gốc", detail as "Chi tiết"
-    from ({FINDINGS}) where kind = $kind and field = $field and code = $code
-    order by record_id limit 50""", {"village": village, "kind": picked[0], "field": picked[1],
-                                     "code": picked[2]}).df()
-ui.show_table(con, user, examples, what=f"quality_examples:{picked[0]}:{picked[1]}")
+                      format_func=lambda t: f"{labels.kind_label(t[0])} · {field_labels.get(t[1], t[1])} · "
+                                            f"{labels.finding_label(t[2])}")
+examples = quality.finding_examples(con, *picked, village=village)
+privacy.show_table(con, user, labels.display(examples, labels.FINDING_HEADERS, FINDING_WORDS),
+                   what=f"quality_examples:{picked[0]}:{picked[1]}")
 
-repairs = con.execute(f"""
-    select field, value as "Trong tệp", detail as "Sau khi sửa"
-    from ({FINDINGS}) where code = 'legacy_encoding' limit 20""", {"village": village}).df()
+repairs = quality.legacy_repairs(con, village)
 if not repairs.empty:
-    st.subheader("Sửa lỗi mã hoá cũ (TCVN3/VNI)")
-    repairs = repairs.assign(field=repairs["field"].map(lambda f: FIELD_LABELS.get(f, f)))
-    ui.show_table(con, user, repairs.rename(columns={"field": "Trường"}), what="quality_legacy_repairs")
+    st.subheader("Sửa lỗi phông chữ cũ (TCVN3/VNI)")
+    privacy.show_table(con, user, labels.display(
+        repairs, {"field": "Trường", "value": "Trong tệp", "detail": "Phông chữ", "current_value": "Sau khi sửa"},
+        {"field": FINDING_WORDS["field"], "detail": labels.finding_detail}), what="quality_legacy_repairs")
 
-invalid_ids = con.execute(f"""
-    select kind, field, code, count(*) as n from ({FINDINGS})
-    where field in ('personal_id', 'old_id', 'insurance_no', 'phone') and code in ('invalid', 'inconsistent')
-    group by all order by n desc""", {"village": village}).df()
+invalid_ids = quality.invalid_ids(con, village)
 if not invalid_ids.empty:
     st.subheader("Mã định danh, BHYT, điện thoại không hợp lệ")
-    st.dataframe(labelled(invalid_ids).rename(columns=HEADERS), hide_index=True)
+    privacy.show(labels.display(invalid_ids, labels.FINDING_HEADERS, FINDING_WORDS))

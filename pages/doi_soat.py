@@ -3,23 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from hssk import audit, ui
+from hssk import data_state, labels, link
+from hssk.app import nav, privacy, session, widgets
 from hssk.errors import HsskError
+from hssk.fmt import vn_date_text, vn_decimal, vn_int, vn_pct
 
-KIND_LABELS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
-               "care": "Khám chữa bệnh"}
 # Fields of hssk.link.review_pairs (each as `<field>_l` / `<field>_r`) → label, in reading order.
 FIELDS = {
     "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth": "Ngày sinh", "sex": "Giới tính",
     "personal_id": "Số định danh", "old_id": "Số CMND", "insurance_no": "Số BHYT / BHXH", "phone": "Điện thoại",
     "village": "Thôn", "household": "Mã hộ",
 }
-SEX = {"M": "Nam", "F": "Nữ"}
 SKIPPED = "_review_skipped"
+DIFFERS = "≠ khác"
 
-con, user = ui.page("Đối soát / trùng lặp", "review_pairs")
-ui.require_data(con)
-link = ui.backend("hssk.link")
+con, user = nav.page("Đối soát / trùng lặp", "review_pairs")
+session.require_data(con)
 
 
 def side_by_side(pair: pd.Series) -> pd.DataFrame:
@@ -33,35 +32,35 @@ def side_by_side(pair: pd.Series) -> pd.DataFrame:
         if a is None and b is None:
             continue
         if field == "sex":
-            a, b = SEX.get(a, a), SEX.get(b, b)
+            a, b = labels.SEX.get(a, a), labels.SEX.get(b, b)
         differs = field != "record_id" and bool(a and b and a.strip().lower() != b.strip().lower())
-        rows.append({"Trường": label, "Hồ sơ A": a or "", "Hồ sơ B": b or "", "Khác": differs})
+        rows.append({"Trường": label, "Hồ sơ A": vn_date_text(a or ""), "Hồ sơ B": vn_date_text(b or ""),
+                     "Khác": DIFFERS if differs else ""})
     return pd.DataFrame(rows)
 
 
 def highlight(frame: pd.DataFrame):
     return frame.style.apply(
-        lambda row: ["background-color: #fde2e1" if row["Khác"] else ""] * len(row), axis=1)
+        lambda row: ["background-color: #fde2e1" if row["Khác"] == DIFFERS else ""] * len(row), axis=1)
 
 
-def decide(action: str, key_l: str, key_r: str, reason: str) -> None:
-    ui.require(con, user, "review_pairs")
-    try:
-        decision_id = link.record_decision(con, action, key_l, key_r, user=user.user_name, reason=reason)
-    except HsskError as exc:
-        st.error(exc.message)
-        return
-    audit.record(con, user.user_name, user.role, "decision", target=f"{key_l} | {key_r}",
-                 detail={"action": action, "decision_id": decision_id, "reason": reason})
-    ui.data_changed()
-    ui.flash(f"Đã ghi quyết định số {decision_id}: {link.decisions.ACTION_LABELS[action]}.")
+def decide(action: str, key_l: str, key_r: str | None, reason: str) -> None:
+    nav.require(con, user, "review_pairs")
+    with session.writing():
+        try:
+            decision_id = link.record_decision(con, action, key_l, key_r, user=user.user_name, reason=reason)
+        except HsskError as exc:
+            st.error(exc.message)
+            return
+    session.data_changed()
+    session.flash(f"Đã ghi quyết định số {decision_id}: {labels.DECISIONS[action].lower()}.")
     st.rerun()
 
 
 def open_person(person_id: str) -> None:
     """Put a person into the cluster view (runs before the next script run, so the text box takes it)."""
     st.session_state["person_lookup"] = person_id
-    ui.flash("Mở nhóm hồ sơ ở thẻ «Xem một người (nhóm hồ sơ)».")
+    session.flash("Mở nhóm hồ sơ ở thẻ «Xem một người (nhóm hồ sơ)».")
 
 
 tab_queue, tab_person, tab_decisions = st.tabs(["Hàng chờ đối soát", "Xem một người (nhóm hồ sơ)",
@@ -72,10 +71,10 @@ with tab_queue:
                                  format_func=lambda r: "Tất cả" if r is None else link.review.REASONS[r].capitalize())
     pending = link.review_pairs(con, reason=reason_filter, limit=100_000)
     skipped = st.session_state.setdefault(SKIPPED, set())
-    decided = ui.count_or_zero(con, "select count(*) from decisions_standing where action in ('accept', 'reject')")
+    decided = data_state.decided_pairs(con)
     total = len(pending) + decided
     st.progress(decided / total if total else 1.0,
-                text=f"Đã quyết định {ui.fmt_int(decided)} — còn {ui.fmt_int(len(pending))} cặp chờ đối soát")
+                text=f"Đã quyết định {vn_int(decided)} — còn {vn_int(len(pending))} cặp chờ đối soát")
     if pending.empty:
         st.success("Không còn cặp nào chờ đối soát.")
     else:
@@ -89,19 +88,18 @@ with tab_queue:
             pair = waiting.iloc[0]
             key_l, key_r = pair["record_key_l"], pair["record_key_r"]
             st.markdown(f"**Cặp {len(pending) - len(waiting) + 1} / {len(pending)}** — xác suất cùng một người "
-                        f"**{ui.fmt_pct(pair['match_probability'])}** (trọng số {pair['match_weight']:.2f}) — "
+                        f"**{vn_pct(pair['match_probability'])}** (trọng số {vn_decimal(pair['match_weight'])}) — "
                         f"{link.review.REASONS.get(pair['reason'], pair['reason'])}")
             c1, c2 = st.columns(2)
             for column, side, kind, person in ((c1, "A", pair["kind_l"], pair["person_id_l"]),
                                                (c2, "B", pair["kind_r"], pair["person_id_r"])):
-                column.markdown(f"**{side} — {KIND_LABELS.get(kind, kind)}**")
+                column.markdown(f"**{side} — {labels.kind_label(kind)}**")
                 if isinstance(person, str):
                     column.button(f"Xem nhóm hồ sơ của người {side}", key=f"open_person_{side}",
                                   on_click=open_person, args=(person,), icon=":material/group:")
-            table = ui.for_display(con, user, side_by_side(pair), what=f"review:{key_l}|{key_r}")
-            st.dataframe(highlight(table), hide_index=True, key="pair_table", height=35 * (len(table) + 1) + 3,
-                         column_config={"Khác": st.column_config.CheckboxColumn("Khác")})
-            ui.waterfall_section(link, con, key_l, key_r)
+            table = privacy.for_display(con, user, side_by_side(pair), what=f"review:{key_l}|{key_r}")
+            st.dataframe(highlight(table), hide_index=True, key="pair_table", height=35 * (len(table) + 1) + 3)
+            widgets.waterfall_section(link, con, key_l, key_r)
 
             reason = st.text_input("Lý do (bắt buộc khi chấp nhận hoặc từ chối)", key=f"reason::{key_l}|{key_r}")
             b1, b2, b3 = st.columns(3)
@@ -123,19 +121,22 @@ with tab_person:
         if members.empty:
             st.info("Không có hồ sơ nào thuộc mã người này.")
         else:
-            shown = members.assign(kind=members["kind"].map(lambda k: KIND_LABELS.get(k, k)),
-                                   sex=members["sex"].map(lambda v: SEX.get(v, v)))
-            ui.show_table(con, user, shown.rename(columns={
-                "kind": "Nguồn", "record_id": "Mã hồ sơ", "record_key": "Khóa hồ sơ", "full_name": "Họ và tên",
-                "birth_text": "Ngày sinh", "sex": "Giới tính", "personal_id": "Số định danh", "village": "Thôn",
-                "household_code": "Mã hộ", "phone": "Điện thoại"}), what=f"person:{current}")
+            privacy.show_table(con, user, labels.display(
+                members, {k: v for k, v in labels.PERSON_RECORD_COLUMNS.items() if k != "record_key"},
+                {"kind": labels.KINDS, "sex": labels.SEX}), what=f"person:{current}")
             with st.expander("Lịch sử của mã người (tạo, gộp, tách…)"):
-                ui.show_table(con, user, link.person_history(con, current), what=f"person_history:{current}")
+                privacy.show_table(con, user, labels.display(
+                    link.person_history(con, current), labels.PERSON_HISTORY_COLUMNS,
+                    {"event": labels.PERSON_EVENTS, "record_key": labels.record_label}),
+                    what=f"person_history:{current}")
             if user.can("unmerge") and len(members) > 1:
-                key = st.selectbox("Tách hồ sơ khỏi người này", members["record_key"].tolist(), key="split_key")
+                names = {r.record_key: f"{labels.kind_label(r.kind)} · {r.record_id or ''} · {r.full_name or ''}"
+                         for r in members.itertuples()}
+                key = st.selectbox("Tách hồ sơ khỏi người này", members["record_key"].tolist(), key="split_key",
+                                   format_func=lambda k: names.get(k, labels.record_label(k)))
                 split_reason = st.text_input("Lý do tách", key="split_reason")
                 if st.button("Tách hồ sơ", icon=":material/call_split:", key="split"):
-                    ui.require(con, user, "unmerge")
+                    nav.require(con, user, "unmerge")
                     decide("split", key, None, split_reason)
 
 with tab_decisions:
@@ -147,25 +148,23 @@ with tab_decisions:
     if history.empty:
         st.caption("Chưa có quyết định nào.")
     else:
-        shown = history.assign(action=history["action"].map(lambda a: link.decisions.ACTION_LABELS.get(a, a)))
-        ui.show_table(con, user, shown.rename(columns={
-            "decision_id": "Số", "at": "Thời điểm", "user_name": "Người quyết định", "action": "Quyết định",
-            "record_key_l": "Hồ sơ A", "record_key_r": "Hồ sơ B", "reason": "Lý do", "undoes": "Hủy quyết định số",
-            "standing": "Còn hiệu lực"}), what="decisions")
+        privacy.show_table(con, user, labels.display(
+            history, labels.DECISION_COLUMNS, {"action": labels.DECISIONS, "record_key_l": labels.record_label,
+                                               "record_key_r": labels.record_label}), what="decisions")
         standing = history[history["standing"]]
         if user.can("unmerge") and not standing.empty:
             chosen = st.selectbox("Hủy một quyết định (ví dụ tách hai hồ sơ đã ghép nhầm)",
                                   standing["decision_id"].tolist(), key="undo_id")
             undo_reason = st.text_input("Lý do hủy", key="undo_reason")
             if st.button("Hủy quyết định", icon=":material/undo:", key="undo"):
-                ui.require(con, user, "unmerge")
-                try:
-                    undo_id = link.undo_decision(con, int(chosen), user=user.user_name, reason=undo_reason)
-                except HsskError as exc:
-                    st.error(exc.message)
-                else:
-                    audit.record(con, user.user_name, user.role, "decision", target=str(chosen),
-                                 detail={"action": "undo", "decision_id": undo_id, "reason": undo_reason})
-                    ui.data_changed()
-                    ui.flash(f"Đã hủy quyết định số {chosen}.")
+                nav.require(con, user, "unmerge")
+                with session.writing():
+                    try:
+                        undo_id = link.undo_decision(con, int(chosen), user=user.user_name, reason=undo_reason)
+                    except HsskError as exc:
+                        st.error(exc.message)
+                        undo_id = None
+                if undo_id is not None:
+                    session.data_changed()
+                    session.flash(f"Đã hủy quyết định số {chosen}.")
                     st.rerun()

@@ -1,53 +1,28 @@
 """Nhập dữ liệu: upload a batch, check the header mapping and the findings, then commit (or undo the last)."""
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from hssk import audit, db, ui
+from hssk import labels, link, quality, refresh
+from hssk.app import nav, privacy, session
+from hssk.app import uploads as uploads_on_disk
 from hssk.errors import HsskError
+from hssk.fmt import vn_int
 from hssk.ingest import KINDS
+from hssk.ingest.headers import ALIASES, label
+from hssk.ingest.readers import read_sheets
+from hssk.ingest.store import import_files, import_history, last_import, undo_last_import
 
-KIND_LABELS = {
-    "hssk": "Hồ sơ sức khỏe (xuất từ hệ thống HSSK)",
-    "population": "Danh sách dân cư",
-    "deaths": "Khai tử",
-    "insurance": "Thẻ BHYT",
-    "care": "Khám chữa bệnh, tiêm chủng…",
-    "claims": "Hồ sơ giám định BHYT (XML 130/4210)",
-}
 IGNORE = "_ignore"
-UPLOAD_DIR = "_import_upload_dir"
+KIND_LABELS = labels.KINDS_LONG
 
-con, user = ui.page("Nhập dữ liệu", "import_data")
-ui.backend("hssk.ingest.store")  # stops the page while the importer cannot be loaded
-
-from hssk.ingest.headers import ALIASES, label  # noqa: E402
-from hssk.ingest.readers import read_sheets  # noqa: E402
-from hssk.ingest.store import import_files, import_history, undo_last_import  # noqa: E402
+con, user = nav.page("Nhập dữ liệu", "import_data")
 
 kind = st.selectbox("Loại dữ liệu", KINDS, format_func=KIND_LABELS.get, key="import_kind")
 uploads = st.file_uploader("Chọn tệp (.xlsx hoặc .csv) — có thể chọn nhiều tệp của cùng một lô",
                            type=["xlsx", "xlsm", "csv"], accept_multiple_files=True, key="import_files")
-
-
-def saved_paths(files) -> list[Path]:
-    """Uploaded files written under their own names (the batch keeps the file names)."""
-    folder = st.session_state.get(UPLOAD_DIR)
-    if not folder or not Path(folder).exists():
-        folder = tempfile.mkdtemp(prefix="hssk_upload_")
-        st.session_state[UPLOAD_DIR] = folder
-    paths = []
-    for f in files:
-        path = Path(folder) / Path(f.name).name
-        data = f.getvalue()
-        if not path.exists() or path.stat().st_size != len(data):
-            path.write_bytes(data)
-        paths.append(path)
-    return paths
 
 
 def field_options(kind: str) -> list[str]:
@@ -55,7 +30,7 @@ def field_options(kind: str) -> list[str]:
 
 
 def field_label(kind: str, field: str) -> str:
-    return "(không dùng — giữ nguyên trong dữ liệu gốc)" if field == IGNORE else f"{label(kind, field)} ({field})"
+    return "(không dùng — giữ nguyên trong dữ liệu gốc)" if field == IGNORE else label(kind, field)
 
 
 def mapping_preview(paths: list[Path], kind: str) -> dict[str, str]:
@@ -72,7 +47,7 @@ def mapping_preview(paths: list[Path], kind: str) -> dict[str, str]:
             with st.expander(f"{where}: tiêu đề ở dòng {sheet.header_row}", expanded=bool(sheet.unknown_columns)):
                 rows = [{"Cột trong tệp": sheet.headers[pos], "Trường": field_label(kind, field)}
                         for pos, field in sorted(sheet.mapping.items())]
-                st.dataframe(pd.DataFrame(rows), hide_index=True)
+                privacy.show(pd.DataFrame(rows))
                 for header in sheet.unknown_columns:
                     choice = st.selectbox(f"Cột chưa nhận diện: «{header}»", field_options(kind),
                                           format_func=lambda f: field_label(kind, f),
@@ -90,25 +65,22 @@ def mapping_preview(paths: list[Path], kind: str) -> dict[str, str]:
     return overrides
 
 
-def dry_run(paths: list[Path], kind: str, overrides: dict[str, str]) -> tuple[int, pd.DataFrame, pd.DataFrame]:
-    """Import into a throwaway in-memory database to show rows and findings before committing."""
-    scratch = db.connect(":memory:")
-    try:
-        result = import_files(scratch, paths, kind, overrides=overrides)
-        summary = scratch.execute("""
-            select field as "Trường", code as "Loại phát hiện", count(*) as "Số dòng"
-            from findings group by all order by 3 desc""").df()
-        examples = scratch.execute("""
-            select field as "Trường", code as "Loại phát hiện", value as "Giá trị", detail as "Chi tiết"
-            from findings qualify row_number() over (partition by field, code order by rec_uid) <= 3
-            order by 1, 2""").df()
-        return result.n_rows, summary, examples
-    finally:
-        scratch.close()
+PREVIEW_COLUMNS = {"field": "Trường", "code": "Loại phát hiện", "n": "Số dòng", "value": "Giá trị",
+                   "detail": "Chi tiết"}
 
 
-if uploads:
-    paths = saved_paths(uploads)
+def dry_run_tables(preview: quality.ImportPreview, kind: str) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """Rows and findings of the batch read into a throwaway database (hssk.quality), in words."""
+    words = {"field": lambda f: label(kind, f) if f in ALIASES[kind] else labels.field_label(f),
+             "code": labels.finding_label, "detail": labels.finding_detail}
+    return (preview.n_rows, labels.display(preview.summary, PREVIEW_COLUMNS, words),
+            labels.display(preview.examples, PREVIEW_COLUMNS, words))
+
+
+if not uploads:
+    uploads_on_disk.remove()  # the upload was cancelled (files removed from the uploader)
+else:
+    paths = uploads_on_disk.saved_paths(uploads)
     st.subheader("1. Đọc tiêu đề cột")
     overrides = mapping_preview(paths, kind)
 
@@ -116,38 +88,43 @@ if uploads:
     if st.button("Kiểm tra", icon=":material/rule:", key="check_import"):
         try:
             with st.spinner("Đang đọc và chuẩn hoá…"):
+                preview = quality.import_preview(paths, kind, overrides)
                 st.session_state["import_check"] = (kind, [p.name for p in paths], overrides,
-                                                    dry_run(paths, kind, overrides))
+                                                    (*dry_run_tables(preview, kind), int(preview.summary["n"].sum())))
         except HsskError as exc:
             st.error(exc.message)
     check = st.session_state.get("import_check")
     current = (kind, [p.name for p in paths], overrides)
     if check and check[:3] == current:
-        n_rows, summary, examples = check[3]
-        st.success(f"Đọc được {ui.fmt_int(n_rows)} dòng; {ui.fmt_int(summary['Số dòng'].sum())} phát hiện.")
+        n_rows, summary, examples, n_findings = check[3]
+        st.success(f"Đọc được {vn_int(n_rows)} dòng; {vn_int(n_findings)} phát hiện.")
         if not summary.empty:
-            st.dataframe(summary, hide_index=True)
+            privacy.show(summary)
             with st.expander("Ví dụ"):
-                ui.show_table(con, user, examples, what="import_preview_findings")
+                privacy.show_table(con, user, examples, what="import_preview_findings")
 
         st.subheader("3. Nhập vào cơ sở dữ liệu")
         note = st.text_input("Ghi chú cho lô nhập (không bắt buộc)", key="import_note")
         if st.button("Nhập", type="primary", icon=":material/database_upload:", key="commit_import"):
-            ui.require(con, user, "import_data")
+            nav.require(con, user, "import_data")
             bar = st.progress(0.0, text="Bắt đầu…")
-            try:
-                result = import_files(con, paths, kind, overrides=overrides, note=note or None,
-                                      progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-            except HsskError as exc:
-                st.error(exc.message)
-            else:
-                audit.record(con, user.user_name, user.role, "import", target=kind,
-                             detail={"batch_id": result.batch_id, "rows": result.n_rows,
-                                     "files": [f["file_name"] for f in result.files], "skipped": result.skipped})
-                ui.data_changed()
+            with session.writing():
+                try:
+                    result = import_files(con, paths, kind, overrides=overrides, note=note or None,
+                                          progress=lambda f, m: bar.progress(min(max(0.5 * f, 0.0), 1.0), text=m))
+                    # The figures follow the import at once: incremental linkage, then the KPIs of this state.
+                    refreshed = None if result.batch_id is None else refresh.bring_up_to_date(
+                        con, progress=lambda f, m: bar.progress(min(max(0.5 + 0.5 * f, 0.0), 1.0), text=m))
+                except HsskError as exc:
+                    st.error(exc.message)
+                    result = None
+            if result is not None:
+                session.data_changed()
                 st.session_state.pop("import_check", None)
-                shutil.rmtree(st.session_state.pop(UPLOAD_DIR, ""), ignore_errors=True)
+                uploads_on_disk.remove()
                 st.success(result.message or "Không có gì mới để nhập.")
+                if refreshed is not None:
+                    st.success(refreshed.message)
     elif check:
         st.caption("Tệp, loại dữ liệu hoặc cách gán cột đã thay đổi: hãy bấm «Kiểm tra» lại.")
 
@@ -156,41 +133,46 @@ history = import_history(con)
 if history.empty:
     st.caption("Chưa có lô nhập nào.")
 else:
-    shown = history.rename(columns={
-        "batch_id": "Lô", "kind": "Loại", "created_at": "Thời điểm", "n_files": "Số tệp", "n_rows": "Số dòng",
-        "undone_at": "Đã hoàn tác lúc", "files": "Tệp", "n_findings": "Phát hiện"})
-    shown["Loại"] = shown["Loại"].map(lambda k: KIND_LABELS.get(k, k))
-    st.dataframe(shown, hide_index=True)
-    if user.can("undo_import"):
-        last = history[history["undone_at"].isna()].head(1)
-        if not last.empty:
-            batch = last.iloc[0]
-            confirm = st.checkbox(f"Tôi muốn hoàn tác lô số {batch.batch_id} ({KIND_LABELS.get(batch.kind)}, "
-                                  f"{ui.fmt_int(batch.n_rows)} dòng)", key="undo_confirm")
-            if st.button("Hoàn tác lần nhập gần nhất", disabled=not confirm, icon=":material/undo:", key="undo_import"):
-                ui.require(con, user, "undo_import")
-                undone = undo_last_import(con)
-                audit.record(con, user.user_name, user.role, "undo_import", target=str(undone))
-                ui.data_changed()
-                ui.flash(f"Đã hoàn tác lô số {undone}. Hãy chạy lại ghép nối để cập nhật chỉ số.")
+    privacy.show(labels.display(history, labels.IMPORT_HISTORY_COLUMNS, {"kind": labels.KINDS}))
+    last = last_import(con)
+    # The head and the analyst may undo the last import; data entry only its own (nothing came after it).
+    own_only = not user.can("undo_import")
+    if last is not None and user.can("import_data") and (not own_only or last["created_by"] == user.user_name):
+        confirm = st.checkbox(f"Tôi muốn hoàn tác lô số {last['batch_id']} ({KIND_LABELS.get(last['kind'])}, "
+                              f"{vn_int(last['n_rows'])} dòng)", key="undo_confirm")
+        if st.button("Hoàn tác lần nhập gần nhất", disabled=not confirm, icon=":material/undo:", key="undo_import"):
+            nav.require(con, user, "import_data")
+            bar = st.progress(0.0, text="Bắt đầu…")
+            with session.writing():
+                try:
+                    undone = undo_last_import(con, only_by=user.user_name if own_only else None)
+                    refresh.bring_up_to_date(con, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+                except HsskError as exc:
+                    st.error(exc.message)
+                    undone = None
+            if undone is not None:
+                session.data_changed()
+                session.flash(f"Đã hoàn tác lô số {undone}; số liệu đã được cập nhật.")
                 st.rerun()
+    elif last is not None and own_only:
+        st.caption("Bạn chỉ hoàn tác được lần nhập gần nhất nếu chính bạn đã nhập lô đó.")
 
-st.subheader("Ghép nối lại")
-st.caption("Sau khi nhập hoặc hoàn tác, hãy ghép nối lại để số người, hàng chờ đối soát và các chỉ tiêu "
-           "phản ánh dữ liệu mới. Các quyết định đối soát đã ghi vẫn được giữ nguyên.")
-if user.can("run_linkage") and st.button("Chạy ghép nối", icon=":material/hub:", key="run_linkage"):
-    ui.require(con, user, "run_linkage")
-    link = ui.backend("hssk.link")
+st.subheader("Ghép nối lại toàn bộ")
+st.caption("Sau mỗi lần nhập hoặc hoàn tác, số liệu được cập nhật tự động (chỉ chấm điểm các hồ sơ mới hoặc đã "
+           "thay đổi). Chạy lại toàn bộ khi cần chấm điểm lại mọi cặp, ví dụ sau khi đổi ngưỡng ghép nối. Các quyết "
+           "định đối soát đã ghi vẫn được giữ nguyên.")
+if user.can("run_linkage") and st.button("Ghép nối lại toàn bộ", icon=":material/hub:", key="run_linkage"):
+    nav.require(con, user, "run_linkage")
     bar = st.progress(0.0, text="Bắt đầu…")
-    try:
-        linked = link.run_linkage(con, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-    except HsskError as exc:
-        st.error(exc.message)
-    else:
-        audit.record(con, user.user_name, user.role, "link_run", target=str(linked.run_id),
-                     detail={"records": linked.n_records, "persons": linked.n_persons, "review": linked.n_review})
-        ui.data_changed()
-        st.success(f"Đã ghép nối {ui.fmt_int(linked.n_records)} hồ sơ thành {ui.fmt_int(linked.n_persons)} người; "
-                   f"{ui.fmt_int(linked.n_review)} cặp chờ đối soát.")
-elif not user.can("run_linkage"):
-    st.caption("Vai trò của bạn không chạy được ghép nối: hãy báo cán bộ phân tích hoặc trưởng trạm.")
+    with session.writing():
+        try:
+            linked = link.run_linkage(con, full=True,
+                                      progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            refresh.record_state_snapshot(con)
+        except HsskError as exc:
+            st.error(exc.message)
+            linked = None
+    if linked is not None:
+        session.data_changed()
+        st.success(f"Đã ghép nối {vn_int(linked.n_records)} hồ sơ thành {vn_int(linked.n_persons)} người; "
+                   f"{vn_int(linked.n_review)} cặp chờ đối soát.")

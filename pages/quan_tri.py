@@ -4,10 +4,42 @@ import datetime as dt
 
 import streamlit as st
 
-from hssk import audit, auth, config, reference, safe_export, ui
+from hssk import audit, auth, config, labels, reference, safe_export
+from hssk.app import nav, privacy, session
 from hssk.errors import HsskError
 
-con, user = ui.page("Quản trị", "manage_users")
+con, user = nav.page("Quản trị", "manage_users")
+
+def save_account(target, row, role, active, password) -> dict | None:
+    """Apply the changes made to one account; the changes made (None after an error, shown)."""
+    try:
+        changes = {}
+        if role != row["role"]:
+            auth.set_role(con, target, role)
+            changes["role"] = [row["role"], role]
+        if active != bool(row["active"]):
+            auth.set_active(con, target, active)
+            changes["active"] = [bool(row["active"]), active]
+        if password:
+            auth.set_password(con, target, password)
+            changes["password"] = "reset"
+    except HsskError as exc:
+        st.error(exc.message)
+        return None
+    if changes:
+        audit.record(con, user.user_name, user.role, "user_changed", target=target, detail=changes)
+    return changes
+
+
+VILLAGE_COLUMNS = {"village": "Thôn", "aliases": "Tên khác", "old_unit": "Đơn vị cũ", "note": "Ghi chú"}
+UNCONFIRMED, UNCONFIRMED_VI = "UNCONFIRMED", "CHƯA XÁC NHẬN"  # the reference files' marker, in words on screen
+
+
+def audit_view(log):
+    """The audit log in words: actions, roles, targets and details as the station head reads them."""
+    return labels.display(log, labels.AUDIT_COLUMNS, {"action": labels.ACTIONS, "role": labels.ROLES,
+                                                      "target": labels.audit_target, "detail": labels.audit_detail})
+
 
 tab_users, tab_settings, tab_villages, tab_log = st.tabs(
     ["Tài khoản", "Chiến dịch và ngưỡng", "Danh sách thôn", "Nhật ký truy cập"])
@@ -15,29 +47,30 @@ tab_users, tab_settings, tab_villages, tab_log = st.tabs(
 # --- accounts ------------------------------------------------------------------------------------
 with tab_users:
     accounts = auth.list_users(con)
-    shown = accounts.assign(role=accounts["role"].map(lambda r: auth.ROLES.get(r, r))).rename(columns={
-        "user_name": "Tên đăng nhập", "display_name": "Họ và tên", "role": "Vai trò", "active": "Đang hoạt động",
-        "created_at": "Tạo lúc", "created_by": "Người tạo", "last_login_at": "Đăng nhập gần nhất"})
-    st.dataframe(shown, hide_index=True)
+    privacy.show(labels.display(accounts, labels.USER_COLUMNS, {"role": labels.ROLES}))
 
     with st.form("new_user", clear_on_submit=True):
         st.markdown("**Tạo tài khoản mới**")
         c1, c2 = st.columns(2)
         new_name = c1.text_input("Tên đăng nhập", key="new_user_name")
         new_display = c2.text_input("Họ và tên", key="new_user_display")
-        new_role = c1.selectbox("Vai trò", list(auth.ROLES), format_func=auth.ROLES.get, key="new_user_role",
+        new_role = c1.selectbox("Vai trò", list(auth.ROLES), format_func=labels.ROLES.get, key="new_user_role",
                             index=list(auth.ROLES).index("xem"))  # least privilege unless chosen
         new_password = c2.text_input("Mật khẩu ban đầu", type="password", key="new_user_password")
         if st.form_submit_button("Tạo tài khoản", type="primary", key="create_user"):
-            ui.require(con, user, "manage_users")
-            try:
-                made = auth.create_user(con, new_name, new_password, new_role, new_display, created_by=user.user_name)
-            except HsskError as exc:
-                st.error(exc.message)
-            else:
-                audit.record(con, user.user_name, user.role, "user_created", target=made.user_name,
-                             detail={"role": made.role})
-                ui.flash(f"Đã tạo tài khoản {made.user_name} ({made.role_label}).")
+            nav.require(con, user, "manage_users")
+            with session.writing():
+                try:
+                    made = auth.create_user(con, new_name, new_password, new_role, new_display,
+                                            created_by=user.user_name)
+                except HsskError as exc:
+                    st.error(exc.message)
+                    made = None
+                else:
+                    audit.record(con, user.user_name, user.role, "user_created", target=made.user_name,
+                                 detail={"role": made.role})
+            if made is not None:
+                session.flash(f"Đã tạo tài khoản {made.user_name} ({made.role_label}).")
                 st.rerun()
 
     st.markdown("**Sửa tài khoản**")
@@ -46,47 +79,34 @@ with tab_users:
         row = accounts.set_index("user_name").loc[target]
         c1, c2, c3 = st.columns(3)
         role = c1.selectbox("Vai trò", list(auth.ROLES), index=list(auth.ROLES).index(row["role"]),
-                            format_func=auth.ROLES.get, key=f"edit_role::{target}")
+                            format_func=labels.ROLES.get, key=f"edit_role::{target}")
         active = c2.checkbox("Đang hoạt động", value=bool(row["active"]), key=f"edit_active::{target}")
         password = c3.text_input("Đặt lại mật khẩu (để trống nếu không đổi)", type="password",
                                  key=f"edit_password::{target}")
         if st.button("Lưu thay đổi", key="save_user"):
-            ui.require(con, user, "manage_users")
-            try:
-                changes = {}
-                if role != row["role"]:
-                    auth.set_role(con, target, role)
-                    changes["role"] = [row["role"], role]
-                if active != bool(row["active"]):
-                    auth.set_active(con, target, active)
-                    changes["active"] = [bool(row["active"]), active]
-                if password:
-                    auth.set_password(con, target, password)
-                    changes["password"] = "reset"
-            except HsskError as exc:
-                st.error(exc.message)
-            else:
+            nav.require(con, user, "manage_users")
+            with session.writing():
+                changes = save_account(target, row, role, active, password)
+            if changes is not None:
                 if changes:
-                    audit.record(con, user.user_name, user.role, "user_changed", target=target, detail=changes)
-                    ui.flash(f"Đã lưu tài khoản {target}.")
+                    session.flash(f"Đã lưu tài khoản {target}.")
                 st.rerun()
+
 
 # --- campaign and thresholds ---------------------------------------------------------------------
 with tab_settings:
-    cfg = ui.settings()
+    cfg = session.settings()
     campaign, linkage = dict(cfg.get("campaign", {})), dict(cfg.get("linkage", {}))
+    current_campaign = config.campaign(cfg)
     with st.form("settings"):
         c1, c2 = st.columns(2)
-        start = c1.date_input("Ngày bắt đầu chiến dịch", dt.date.fromisoformat(campaign.get("start", "2026-01-01")),
-                              format="DD/MM/YYYY")
-        deadline = c2.date_input("Hạn hoàn thành", dt.date.fromisoformat(campaign.get("deadline", "2026-04-30")),
-                                 format="DD/MM/YYYY")
+        start = c1.date_input("Ngày bắt đầu chiến dịch",
+                              current_campaign.start or dt.date.today().replace(month=1, day=1), format="DD/MM/YYYY")
+        deadline = c2.date_input("Hạn hoàn thành", current_campaign.deadline, format="DD/MM/YYYY")
         target_admin = c1.number_input("Chỉ tiêu thông tin hành chính (%)", 0.0, 100.0,
-                                       float(campaign.get("target_admin", 0.95)) * 100, step=1.0,
-                                       key="target_admin")
+                                       current_campaign.targets["kpi_admin"] * 100, step=1.0, key="target_admin")
         target_health = c2.number_input("Chỉ tiêu thông tin sức khỏe cơ bản (%)", 0.0, 100.0,
-                                        float(campaign.get("target_health", 0.90)) * 100, step=1.0,
-                                        key="target_health")
+                                        current_campaign.targets["kpi_health"] * 100, step=1.0, key="target_health")
         st.caption("Ghép nối: cặp có xác suất ≥ ngưỡng trên được ghép tự động; giữa hai ngưỡng thì chờ đối soát; "
                    "dưới ngưỡng dưới thì bỏ qua. Thay đổi có hiệu lực ở lần ghép nối sau.")
         upper = c1.number_input("Ngưỡng trên", 0.0, 1.0, float(linkage.get("upper", 0.99)), step=0.01, format="%.3f",
@@ -94,7 +114,7 @@ with tab_settings:
         lower = c2.number_input("Ngưỡng dưới", 0.0, 1.0, float(linkage.get("lower", 0.5)), step=0.01, format="%.3f",
                                 key="lower")
         if st.form_submit_button("Lưu cấu hình", type="primary", key="save_settings"):
-            ui.require(con, user, "edit_settings")
+            nav.require(con, user, "edit_settings")
             if deadline <= start:
                 st.error("Hạn hoàn thành phải sau ngày bắt đầu.")
             elif lower >= upper:
@@ -107,35 +127,38 @@ with tab_settings:
                 changed = {k: [cfg.get(s, {}).get(k), v] for s, new in (("campaign", new_campaign),
                                                                          ("linkage", new_linkage))
                            for k, v in new.items() if cfg.get(s, {}).get(k) != v}
-                config.save_config({**cfg, "campaign": new_campaign, "linkage": new_linkage})
-                audit.record(con, user.user_name, user.role, "settings_changed", target="config.toml",
-                             detail=changed)
-                ui.data_changed()
-                ui.flash("Đã lưu cấu hình.")
+                with session.writing():
+                    config.save_config({**cfg, "campaign": new_campaign, "linkage": new_linkage})
+                    audit.record(con, user.user_name, user.role, "settings_changed", target="config.toml",
+                                 detail=changed)
+                session.data_changed()
+                session.flash("Đã lưu cấu hình.")
                 st.rerun()
 
 # --- villages ------------------------------------------------------------------------------------
 with tab_villages:
     st.caption("Tên thôn chuẩn dùng trong báo cáo và danh sách công việc; «Tên khác» cách nhau bằng dấu |. "
                "Thay đổi áp dụng cho các lần nhập sau.")
-    current = reference.villages()
-    edited = st.data_editor(current, num_rows="dynamic", hide_index=True, key="villages_editor", column_config={
-        "village": st.column_config.TextColumn("Thôn", required=True),
-        "aliases": st.column_config.TextColumn("Tên khác"),
-        "old_unit": st.column_config.TextColumn("Đơn vị cũ"),
-        "note": st.column_config.TextColumn("Ghi chú")})
+    current = reference.villages().rename(columns=VILLAGE_COLUMNS)
+    current["Ghi chú"] = current["Ghi chú"].str.replace(UNCONFIRMED, UNCONFIRMED_VI, regex=False)
+    edited = st.container(key="editor_villages").data_editor(
+        current, num_rows="dynamic", hide_index=True, key="villages_editor",
+        column_config={"Thôn": st.column_config.TextColumn("Thôn", required=True)})
     if st.button("Lưu danh sách thôn", key="save_villages"):
-        ui.require(con, user, "edit_settings")
-        clean = edited.fillna("").astype(str).apply(lambda col: col.str.strip())
+        nav.require(con, user, "edit_settings")
+        clean = edited.rename(columns={v: k for k, v in VILLAGE_COLUMNS.items()})
+        clean = clean.fillna("").astype(str).apply(lambda col: col.str.strip())
+        clean["note"] = clean["note"].str.replace(UNCONFIRMED_VI, UNCONFIRMED, regex=False)
         clean = clean[clean["village"] != ""]
         if clean["village"].duplicated().any():
             st.error("Có tên thôn bị trùng: " + ", ".join(sorted(set(clean["village"][clean["village"].duplicated()]))))
         else:
-            clean.to_csv(reference.reference_dir() / "villages.csv", index=False, encoding="utf-8")
-            reference.reload()
-            audit.record(con, user.user_name, user.role, "settings_changed", target="villages.csv",
-                         detail={"villages": len(clean)})
-            ui.flash(f"Đã lưu {len(clean)} thôn.")
+            with session.writing():
+                clean.to_csv(reference.reference_dir() / "villages.csv", index=False, encoding="utf-8")
+                reference.reload()
+                audit.record(con, user.user_name, user.role, "settings_changed", target="villages.csv",
+                             detail={"villages": len(clean)})
+            session.flash(f"Đã lưu {len(clean)} thôn.")
             st.rerun()
 
 # --- audit log -----------------------------------------------------------------------------------
@@ -147,17 +170,13 @@ with tab_log:
         who = c1.selectbox("Người dùng", [None] + accounts["user_name"].tolist(),
                            format_func=lambda v: "Tất cả" if v is None else v, key="log_user")
         action = c2.selectbox("Hành động", [None] + list(audit.ACTIONS),
-                              format_func=lambda v: "Tất cả" if v is None else audit.ACTIONS[v], key="log_action")
-        log = audit.read_log(con, user_name=who, action=action)
-        log["action"] = log["action"].map(lambda a: audit.ACTIONS.get(a, a))
-        st.dataframe(log.rename(columns={"audit_id": "STT", "logged_at": "Thời điểm", "user_name": "Người dùng",
-                                         "role": "Vai trò", "action": "Hành động", "target": "Đối tượng",
-                                         "detail": "Chi tiết"}), hide_index=True)
+                              format_func=lambda v: "Tất cả" if v is None else labels.ACTIONS[v], key="log_action")
+        privacy.show(audit_view(audit.read_log(con, user_name=who, action=action)))
         broken = audit.verify_chain(con)
         if broken:
             st.error(f"Nhật ký đã bị sửa hoặc xoá ở các dòng: {', '.join(map(str, broken[:20]))}.")
         else:
             st.caption("Chuỗi băm của nhật ký nguyên vẹn (không có dòng nào bị sửa hoặc xoá).")
-        ui.download_button(user, "Tải nhật ký (.csv)",
-                           lambda c: safe_export.csv_bytes(audit.read_log(c, limit=1_000_000)),
-                           "nhat_ky_truy_cap.csv", what="audit_log", key="dl_audit")
+        privacy.download_button(user, "Tải nhật ký (.csv)",
+                                lambda c: safe_export.csv_bytes(audit_view(audit.read_log(c, limit=1_000_000))),
+                                "nhat_ky_truy_cap.csv", what="audit_log", key="dl_audit")

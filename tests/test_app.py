@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hssk import audit, auth, config, db, ui
+from hssk import audit, auth, config, db
+from hssk.app import nav, session
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -51,7 +52,7 @@ def accounts(app_db, accounts_template) -> Path:
 
 def logged_in(role: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[ui.SESSION_USER] = USERS[role]
+    at.session_state[session.SESSION_USER] = USERS[role]
     return at.run()
 
 
@@ -117,7 +118,7 @@ def test_login_refuses_a_wrong_password_and_logs_the_attempt(accounts):
     at = login(at, "chixem", "sai-mat-khau-roi")
     assert "Sai tên đăng nhập hoặc mật khẩu" in at.error[0].value
     assert at.title[0].value == "Đăng nhập"
-    assert ui.SESSION_USER not in at.session_state
+    assert session.SESSION_USER not in at.session_state
     assert audit_actions(accounts)[-1] == ("login_failed", "chixem")
 
 
@@ -125,7 +126,7 @@ def test_login_and_logout(accounts):
     at = AppTest.from_file(APP, default_timeout=30).run()
     at = login(at, "ChiXem", PASSWORD)
     assert at.title[0].value == "Tổng quan"
-    assert at.session_state[ui.SESSION_USER] == "chixem"
+    assert at.session_state[session.SESSION_USER] == "chixem"
     at = at.sidebar.button(key="logout").click().run()
     assert at.title[0].value == "Đăng nhập"
     assert [a for a in audit_actions(accounts) if a[1] == "chixem"] == [("login", "chixem"), ("logout", "chixem")]
@@ -146,7 +147,7 @@ def test_a_deactivated_account_is_logged_out_on_the_next_run(accounts):
 @pytest.mark.parametrize("role", sorted(USERS))
 def test_navigation_offers_exactly_the_pages_of_the_role(accounts, role):
     at = logged_in(role)
-    for spec in ui.PAGES:
+    for spec in nav.PAGES:
         if auth.can(role, spec.permission):
             at.switch_page(spec.path).run()
             assert not at.exception, (spec.path, at.exception)
@@ -172,21 +173,21 @@ EXPECTED_PAGES = {
 
 @pytest.mark.parametrize("role", sorted(USERS))
 def test_pages_per_role(role):
-    paths = [spec.path for spec in ui.pages_for(role)]
+    paths = [spec.path for spec in nav.pages_for(role)]
     assert len(paths) == EXPECTED_PAGES[role]
     assert ("pages/quan_tri.py" in paths) is (role == "truong_tram")
     assert ("pages/doi_soat.py" in paths) is (role in ("truong_tram", "phan_tich"))
     assert ("pages/nhap_du_lieu.py" in paths) is (role != "xem")
 
 
-FORBIDDEN = [(role, spec) for role in sorted(USERS) for spec in ui.PAGES if not auth.can(role, spec.permission)]
+FORBIDDEN = [(role, spec) for role in sorted(USERS) for spec in nav.PAGES if not auth.can(role, spec.permission)]
 
 
 @pytest.mark.parametrize("role, spec", FORBIDDEN, ids=[f"{r}-{Path(s.path).stem}" for r, s in FORBIDDEN])
 def test_a_page_opened_directly_refuses_a_role_without_permission(accounts, role, spec):
     """Defence in depth: even outside the navigation, the page itself refuses and logs the attempt."""
     at = AppTest.from_file(str(ROOT / spec.path), default_timeout=30)
-    at.session_state[ui.SESSION_USER] = USERS[role]
+    at.session_state[session.SESSION_USER] = USERS[role]
     at.run()
     assert not at.exception
     assert "không có quyền" in at.error[0].value
@@ -194,7 +195,7 @@ def test_a_page_opened_directly_refuses_a_role_without_permission(accounts, role
     assert audit_actions(accounts)[-1] == ("denied", USERS[role])
 
 
-@pytest.mark.parametrize("spec", ui.PAGES, ids=[Path(s.path).stem for s in ui.PAGES])
+@pytest.mark.parametrize("spec", nav.PAGES, ids=[Path(s.path).stem for s in nav.PAGES])
 def test_a_page_opened_without_login_shows_only_the_login_form(accounts, spec):
     at = AppTest.from_file(str(ROOT / spec.path), default_timeout=30).run()
     assert [t.value for t in at.title] == ["Đăng nhập"]
@@ -207,7 +208,7 @@ def test_pages_without_data_say_how_to_get_some(accounts, path):
     at = logged_in("truong_tram")
     at.switch_page(path).run()
     assert not at.exception
-    assert at.info[0].value == ui.NO_DATA
+    assert at.info[0].value == session.NO_DATA
 
 
 # --- Quản trị ------------------------------------------------------------------------------------------
@@ -278,8 +279,8 @@ def test_a_database_held_by_another_process_gives_a_clear_message(app_db):
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-                               "time.sleep(60)", str(app_db)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                                "time.sleep(60)"), str(app_db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         at = AppTest.from_file(APP, default_timeout=30).run()

@@ -13,7 +13,9 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hssk import audit, auth, db, ui
+from hssk import audit, auth, db, labels
+from hssk.app import nav, privacy
+from hssk.fmt import vn_int, vn_pct
 from hssk.masking import mask_text
 from test_app import APP, PASSWORD, USERS, app_db, logged_in, texts  # noqa: F401  (app_db is a fixture)
 
@@ -76,13 +78,13 @@ def fresh(demo, app_db, monkeypatch) -> Path:
 def downloads(monkeypatch) -> list[dict]:
     """Every download a page offers: the user, the file name and the very function that builds the file."""
     offered = []
-    real = ui.download_button
+    real = privacy.download_button
 
     def spy(user, label, build, file_name, what, **kwargs):
         offered.append({"user": user, "build": build, "file_name": file_name, "what": what})
         return real(user, label, build, file_name, what, **kwargs)
 
-    monkeypatch.setattr(ui, "download_button", spy)
+    monkeypatch.setattr(privacy, "download_button", spy)
     return offered
 
 
@@ -126,12 +128,12 @@ def test_overview_shows_the_numbers_of_kpi_json(shared, demo):
     assert not at.exception
     assert gauge_value(at, 0) == pytest.approx(overall["kpi_admin"] * 100)
     assert gauge_value(at, 1) == pytest.approx(overall["kpi_health"] * 100)
-    labels = ui.kpi_labels()
+    names = labels.kpi_labels()
     shown = {m.label: m.value for m in at.metric}
-    assert shown[labels["coverage"]] == ui.fmt_pct(overall["coverage"])
+    assert shown[names["coverage"]] == vn_pct(overall["coverage"])
     for key in ("residents_alive", "with_record", "missing_record", "duplicate_persons", "extra_records",
                 "deceased_with_record", "off_register_records"):
-        assert shown[labels[key]] == ui.fmt_int(overall[key]), key
+        assert shown[names[key]] == vn_int(overall[key]), key
     bars = json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]
     assert set(bars["y"]) == {v for v, values in demo["kpi"]["villages"].items() if values["kpi_admin"] is not None}
 
@@ -154,7 +156,7 @@ def test_village_page_matches_the_village_figures(shared, demo):
     assert at.header[0].value == village
     assert gauge_value(at, 0) == pytest.approx(values["kpi_admin"] * 100)
     shown = {m.label: m.value for m in at.metric}
-    assert shown[ui.kpi_labels()["residents_alive"]] == ui.fmt_int(values["residents_alive"])
+    assert shown[labels.kpi_labels()["residents_alive"]] == vn_int(values["residents_alive"])
 
 
 # --- every page, every role -------------------------------------------------------------------------
@@ -162,7 +164,7 @@ def test_village_page_matches_the_village_figures(shared, demo):
 @pytest.mark.parametrize("role", sorted(USERS))
 def test_every_allowed_page_renders_with_data(shared, role):
     at = logged_in(role)
-    for spec in ui.pages_for(role):
+    for spec in nav.pages_for(role):
         at.switch_page(spec.path).run()
         assert not at.exception, (spec.path, [e.value for e in at.exception])
         assert at.title[0].value == spec.title
@@ -174,7 +176,7 @@ def test_a_viewer_never_sees_an_identifier(shared, demo, downloads):
     assert len(demo["secrets"]) > 100  # the demo has identifiers to leak
     at = logged_in("xem")
     seen = []
-    for spec in ui.pages_for("xem"):
+    for spec in nav.pages_for("xem"):
         at.switch_page(spec.path).run()
         seen.append(screen(at))
         if spec.path.endswith("cong_viec.py"):
@@ -324,8 +326,10 @@ def test_a_split_and_its_undo_from_the_cluster_view(fresh):
     con.close()
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     at.text_input(key="person_lookup").input(person).run()
-    key = at.selectbox(key="split_key").options[-1]
-    at.selectbox(key="split_key").select(key)
+    box = at.selectbox(key="split_key")  # options read as "HSSK · HS… · name"; the value is the record key
+    assert not [o for o in box.options if o.split(" · ")[0].endswith(":") or o.startswith(("hssk:", "care:"))]
+    box.select_index(len(box.options) - 1).run()
+    key = at.session_state["split_key"]
     at.text_input(key="split_reason").input("Hồ sơ của người khác cùng tên")
     at.button(key="split").click().run()
     assert not at.exception
@@ -394,3 +398,32 @@ def test_data_entry_cannot_undo_an_import(fresh):
     assert not at.exception
     assert "undo_import" not in [b.key for b in at.button]
     assert not [c for c in at.checkbox if c.key == "undo_confirm"]
+
+
+def test_uploaded_copies_leave_the_disk_after_import_and_after_cancel(app_db):
+    con = db.connect(app_db)
+    auth.ensure_schema(con)
+    auth.create_first_admin(con, USERS["truong_tram"], PASSWORD)
+    con.close()
+    at = logged_in("truong_tram").switch_page("pages/nhap_du_lieu.py").run()
+    at.selectbox(key="import_kind").select("population")
+    at.file_uploader(key="import_files").upload("dan_cu.csv", POPULATION_CSV, "text/csv")
+    at.run()
+    folder = Path(at.session_state["_import_upload_dir"])
+    copy = folder / "dan_cu.csv"
+    assert copy.read_bytes() == POPULATION_CSV
+    assert folder.name.startswith("hssk_upload_") and folder.stat().st_mode & 0o077 == 0
+    assert copy.stat().st_mode & 0o777 == 0o600
+    at.button(key="check_import").click().run()
+    at.button(key="commit_import").click().run()
+    assert not at.exception
+    assert not folder.exists()  # imported: the copy is gone
+
+    at.file_uploader(key="import_files").upload("dan_cu_2.csv", POPULATION_CSV, "text/csv")
+    at.run()
+    folder = Path(at.session_state["_import_upload_dir"])
+    assert (folder / "dan_cu_2.csv").exists()
+    at.file_uploader(key="import_files").set_value(None)
+    at.run()
+    assert not at.exception
+    assert not folder.exists()  # cancelled: the copy is gone too

@@ -21,7 +21,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from hssk import config, ui
+from hssk import config
+from hssk.fmt import vn_int, vn_pct
 from test_app_data import demo  # noqa: F401  (session fixture: demo database, kpi --json, identifiers)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,8 +161,8 @@ def test_the_station_journey(server, page, demo):  # noqa: F811
     shot(page, "02_overview")
     body = page.locator("body").inner_text()
     overall = demo["kpi"]["overall"]
-    assert ui.fmt_pct(overall["coverage"]) in body
-    assert ui.fmt_int(overall["residents_alive"]) in body
+    assert vn_pct(overall["coverage"]) in body
+    assert vn_int(overall["residents_alive"]) in body
     assert page.locator(".js-plotly-plot").count() >= 4  # two gauges, two village charts
 
     timings["Đối soát"] = go(page, "Đối soát / trùng lặp")

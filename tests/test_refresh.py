@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hssk import kpi, refresh
+from hssk import data_state, kpi, refresh
 from hssk.db import connect
 from hssk.demo import generate
 from hssk.ingest.store import import_files, undo_last_import
@@ -35,18 +35,18 @@ def test_refresh_after_each_import_equals_an_explicit_full_link(made):
 
 def test_data_state_says_when_the_figures_are_behind(made):
     con = connect(":memory:")
-    assert not refresh.data_state(con).has_data
+    assert not data_state.state(con).has_data
     import_files(con, made["files"]["population"], "population")
-    state = refresh.data_state(con)
+    state = data_state.state(con)
     assert state.has_data and not state.current and state.figures_at is None
     refresh.bring_up_to_date(con)
-    assert refresh.data_state(con).current
+    assert data_state.state(con).current
     import_files(con, made["files"]["hssk"], "hssk")
-    assert not refresh.data_state(con).current
+    assert not data_state.state(con).current
     refresh.bring_up_to_date(con)
-    assert refresh.data_state(con).current
+    assert data_state.state(con).current
     undo_last_import(con)
-    assert not refresh.data_state(con).current  # undoing is a change too
+    assert not data_state.state(con).current  # undoing is a change too
 
 
 def test_one_snapshot_per_day_for_the_newest_state(made):

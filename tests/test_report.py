@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 
 import openpyxl
@@ -92,7 +93,7 @@ def test_change_since_last_month_comes_from_snapshots(world, tmp_path):
     earlier["villages"]["Giang Cao"]["kpi_admin"] = 0.05
     progress.record_snapshot(world, earlier, taken_at=datetime(2026, 3, 1))
     book = make(world, tmp_path)
-    row = find_row(book[report.MAIN_SHEET], "Tỷ lệ thông tin hành chính đúng và đủ (mục tiêu 95%)")
+    row = find_row(book[report.MAIN_SHEET], "Tỷ lệ thông tin hành chính đúng và đủ (mục tiêu 95 %)")
     assert row[2:5] == [0.10, round(2 / 7, 6), pytest.approx(2 / 7 - 0.10, abs=1e-6)]
     ws = book[report.VILLAGE_SHEET]
     header = [c.value for c in ws[report.VILLAGE_HEADER_ROW]]
@@ -135,3 +136,24 @@ def test_bad_or_future_month_is_a_clear_error(month):
 def test_only_xlsx(shared_world, tmp_path):
     with pytest.raises(HsskError, match=".xlsx"):
         report.write_report(shared_world, "2026-03", tmp_path / "x.pdf", config=CONFIG, today=TODAY)
+
+
+def test_figures_are_gathered_once_then_laid_out_without_the_database(shared_world, book, monkeypatch):
+    """Two steps: `gather` reads every figure; `layout` (the file, the in-app preview) only places them."""
+    from hssk import report_preview
+
+    data = report.gather(shared_world, "2026-03", config=CONFIG, today=TODAY)
+
+    def no_database(*args, **kwargs):
+        raise AssertionError("the layout read the database")
+
+    for name in ("compute", "health", "findings", "admin_fields", "run"):
+        monkeypatch.setattr(kpi, name, no_database)
+    monkeypatch.setattr(progress, "projection", no_database)
+    monkeypatch.setattr(progress, "values_before", no_database)
+    laid_out = openpyxl.load_workbook(io.BytesIO(report.workbook_bytes(data)))  # read back as the file is
+    for ws in book.worksheets:
+        assert cell_values(laid_out[ws.title]) == cell_values(ws), ws.title
+    preview = report_preview.report_html(data, masked=False)
+    assert set(preview) == set(book.sheetnames)
+    assert "Tháng 03/2026" in preview[report.MAIN_SHEET]

@@ -86,3 +86,18 @@ def test_write_table_picks_the_format_from_the_extension(tmp_path):
     assert openpyxl.load_workbook(write_table(FRAME, tmp_path / "a.xlsx")).active.max_row == 4
     with pytest.raises(HsskError, match="không được hỗ trợ"):
         file_bytes(FRAME, "pdf")
+
+
+def test_files_written_for_people_are_owner_only(tmp_path):
+    """Exports hold personal data: 0600, also when a file of that name was world-readable before."""
+    import pandas as pd
+
+    from hssk.safe_export import write_csv, write_table, write_xlsx
+
+    frame = pd.DataFrame({"Số định danh": ["001215000345"]})
+    old = tmp_path / "cu.csv"
+    old.write_text("x")
+    old.chmod(0o644)
+    for path in (write_table(frame, tmp_path / "a.xlsx"), write_csv(frame, old), write_xlsx(frame, tmp_path / "b.xlsx"),
+                 write_table(frame, tmp_path / "c.json")):
+        assert path.stat().st_mode & 0o777 == 0o600, path

@@ -80,6 +80,13 @@ FIELDS = {
     "updated_at": "Ngày cập nhật",
 }
 
+# Fields of hssk.link.review_pairs (each as `<field>_l` / `<field>_r`) shown side by side, in reading order.
+REVIEW_FIELDS = {
+    "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth": "Ngày sinh", "sex": "Giới tính",
+    "personal_id": "Số định danh", "old_id": "Số CMND", "insurance_no": "Số BHYT / BHXH", "phone": "Điện thoại",
+    "village": "Thôn", "household": "Mã hộ",
+}
+
 # --- findings of the importer --------------------------------------------------------------------------
 FINDING_CODES = {
     "missing": "Thiếu",

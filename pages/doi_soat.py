@@ -8,12 +8,7 @@ from hssk.app import nav, privacy, session, widgets
 from hssk.errors import HsskError
 from hssk.fmt import vn_date_text, vn_decimal, vn_int, vn_pct
 
-# Fields of hssk.link.review_pairs (each as `<field>_l` / `<field>_r`) → label, in reading order.
-FIELDS = {
-    "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth": "Ngày sinh", "sex": "Giới tính",
-    "personal_id": "Số định danh", "old_id": "Số CMND", "insurance_no": "Số BHYT / BHXH", "phone": "Điện thoại",
-    "village": "Thôn", "household": "Mã hộ",
-}
+FIELDS = labels.REVIEW_FIELDS  # fields of hssk.link.review_pairs (`<field>_l` / `<field>_r`), in reading order
 SKIPPED = "_review_skipped"
 DIFFERS = "≠ khác"
 

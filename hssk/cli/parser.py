@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hssk.cli import data, exports, figures, linkage, review
+from hssk.cli import audit, data, exports, figures, linkage, review, villages
 from hssk.cli.common import Parser
 from hssk.errors import HsskError
 
@@ -18,10 +18,13 @@ Các lệnh thường dùng:
   python -m hssk link                          ghép nối hồ sơ (tìm trùng lặp, khớp với danh sách dân cư)
   python -m hssk review                        xem các cặp hồ sơ chờ duyệt
   python -m hssk decide accept MÃ_1 MÃ_2 …     ghi quyết định cho một cặp (Mã HSSK, số định danh…)
+  python -m hssk lookup --name … --birth …     tìm người đã có trước khi tạo hồ sơ mới
+  python -m hssk villages                      tên thôn trong tệp không khớp thôn nào (gán: villages map …)
   python -m hssk kpi --json                    in các chỉ tiêu của chiến dịch
+  python -m hssk audit verify                  kiểm tra nhật ký kiểm toán không bị sửa, xóa, cắt bớt
 """
 
-GROUPS = (data, exports, linkage, review, figures)
+GROUPS = (data, exports, linkage, review, figures, villages, audit)
 
 
 def build_parser() -> Parser:

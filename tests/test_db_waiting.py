@@ -192,3 +192,25 @@ def test_review_pairs_works_on_a_read_only_connection(station):
     with db.connect(station, read_only=True) as con:
         pairs = review_pairs(con)
     assert pairs[["record_key_l", "record_key_r"]].values.tolist() == [["hssk:HS1", "population:001085000001"]]
+
+
+def test_a_lock_met_inside_a_command_is_said_not_unexpected(monkeypatch, capsys):
+    """A library call that opens a database by itself (not through the waiting door) and meets the lock."""
+    import duckdb
+
+    from hssk.cli import figures, main
+
+    def held(args):
+        raise duckdb.IOException('IO Error: Could not set lock on file "x.duckdb": Conflicting lock is held in '
+                                 '/usr/bin/python3.11 (PID 4242). See also https://duckdb.org/docs')
+
+    monkeypatch.setattr(figures, "cmd_kpi", held)
+    assert main(["kpi"]) == 2
+    err = capsys.readouterr().err
+    assert "chương trình python3.11 (PID 4242) sử dụng" in err and "Lỗi không mong đợi" not in err
+
+    def broken(args):
+        raise duckdb.IOException("IO Error: disk I/O error")
+
+    monkeypatch.setattr(figures, "cmd_kpi", broken)
+    assert main(["kpi"]) == 1 and "Lỗi không mong đợi" in capsys.readouterr().err

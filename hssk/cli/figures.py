@@ -32,7 +32,8 @@ def format_summary(result: dict) -> str:
     def pct(value):
         return "—" if value is None else vn_pct(value)
 
-    lines = [f"Chỉ tiêu tính đến ngày {result['as_of']}",
+    as_of = "/".join(reversed(str(result["as_of"]).split("-")))  # 2026-03-31 → 31/03/2026
+    lines = [f"Chỉ tiêu tính đến ngày {as_of}",
              (f"{'Thôn':<18} {'Dân số':>7} {'Có HSSK':>8} {'Độ phủ':>7} {'Hành chính':>11} {'Sức khỏe':>9} "
               f"{'Trùng':>6} {'Đã mất':>7} {'Ngoài DS':>9}")]
     rows = [("Toàn xã", result["overall"]), *result["villages"].items()]

@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import sys
 
+import duckdb
+
 from hssk.cli import audit, data, exports, figures, linkage, review, villages
 from hssk.cli.common import Parser
+from hssk.db import holder_text, is_lock_error, lock_holder
 from hssk.errors import HsskError
 
 DESCRIPTION = """Bàn làm việc HSSK — đối soát hồ sơ sức khỏe điện tử với dữ liệu dân cư.
@@ -48,13 +51,26 @@ def main(argv: list[str] | None = None) -> int:
         if exc.detail:
             print(f"Chi tiết kỹ thuật: {exc.detail}", file=sys.stderr)
         return 2
+    except duckdb.IOException as exc:
+        if not is_lock_error(exc):  # not the lock: as any other unexpected error below
+            return _unexpected(exc)
+        # A database opened by a library call rather than open_db (demo's own file): no wait, but said plainly.
+        print(f"Lỗi: Cơ sở dữ liệu đang được {holder_text(*lock_holder(exc))} sử dụng. Hãy đợi chương trình đó xong "
+              "hoặc đóng nó (ví dụ ứng dụng đang mở) rồi chạy lại lệnh.", file=sys.stderr)
+        print(f"Chi tiết kỹ thuật: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu (Ctrl-C).", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an environment problem: still no traceback for the user
-        if os.environ.get("HSSK_DEBUG"):
-            raise
-        print("Lỗi không mong đợi. Hãy gửi thông báo dưới đây cho người quản trị "
-              "(đặt HSSK_DEBUG=1 để xem chi tiết đầy đủ).", file=sys.stderr)
-        print(f"Chi tiết kỹ thuật: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """A bug or an environment problem: still no traceback for the user (HSSK_DEBUG=1 shows it)."""
+    if os.environ.get("HSSK_DEBUG"):
+        raise exc
+    print("Lỗi không mong đợi. Hãy gửi thông báo dưới đây cho người quản trị "
+          "(đặt HSSK_DEBUG=1 để xem chi tiết đầy đủ).", file=sys.stderr)
+    print(f"Chi tiết kỹ thuật: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return 1

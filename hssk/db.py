@@ -12,9 +12,9 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 

@@ -26,8 +26,8 @@ def format_spellings(rows: list[dict]) -> str:
     if not rows:
         return "Mọi tên thôn trong các tệp đã nhập đều khớp với một thôn."
     width = max(len("Cách viết trong tệp"), *(len(r["cach_viet"]) for r in rows))
-    lines = [f"{vn_int(len(rows))} cách viết tên thôn không khớp thôn nào "
-             f"({vn_int(sum(r['so_ho_so'] for r in rows))} hồ sơ):",
+    total = vn_int(sum(r["so_ho_so"] for r in rows))
+    lines = [f"{vn_int(len(rows))} cách viết tên thôn không khớp thôn nào ({total} hồ sơ):",
              f"{'Cách viết trong tệp':<{width}}  {'Số hồ sơ':>8}  {'Nguồn':<22}  Gợi ý"]
     for r in rows:
         lines.append(f"{r['cach_viet']:<{width}}  {vn_int(r['so_ho_so']):>8}  {', '.join(r['nguon']):<22}  "

@@ -199,3 +199,17 @@ def test_review_of_a_database_never_linked_says_so(tmp_path, capsys):
     assert code == 0 and "chưa ghép nối" in out
     with db.connect(path, read_only=True) as con:
         assert "person_records" not in {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+
+
+def test_a_new_station_imported_from_the_command_line_has_an_intact_audit_log(tmp_path, monkeypatch, capsys):
+    """Imports record their event inside their own transaction: the anchor file next to a new database must not
+    be taken for a deleted one at the next event (audit verify exited 1 on every new station)."""
+    monkeypatch.delenv("HSSK_KEY_DIR", raising=False)
+    path = str(tmp_path / "moi.duckdb")
+    register = write_csv(tmp_path / "dc.csv", [REGISTER_HEADER] + REGISTER)
+    records = write_csv(tmp_path / "hs.csv", [HSSK_HEADER] + HSSK)
+    assert run(capsys, "import", str(register), "--kind", "population", "--db", path)[0] == 0
+    assert run(capsys, "import", str(records), "--kind", "hssk", "--db", path)[0] == 0
+    code, out, _ = run(capsys, "audit", "verify", "--db", path)
+    assert code == 0, out
+    assert "PHÁT HIỆN" not in out and out.strip().endswith("Không phát hiện sửa, xóa hay cắt bớt.")

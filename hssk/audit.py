@@ -116,6 +116,15 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str | None, role: str | No
             con.execute("begin")
         try:
             tail = _tail(con)
+            if not own and tail.n_events == 0 and anchor_path is not None and not anchor_path.exists():
+                # The first events of a log written inside a caller's transaction (an import): the file cannot
+                # take them yet, but it can say the log starts empty, so the next append does not take the missing
+                # file for a deleted one. (Safe whatever the caller's transaction does: an empty log is behind it.)
+                empty = _signed_anchor(key, tail)
+                keys.write_private(anchor_path, json.dumps(empty, ensure_ascii=False, default=str) + "\n")
+                con.execute("insert or replace into audit_anchor values (1, ?, ?, ?, ?, ?)",
+                            [empty["n_events"], empty["last_audit_id"], empty["head_hash"], empty["updated_at"],
+                             empty["mac"]])
             found = _anchor_problems(con, tail, key, anchor_path, cheap=True)
             problems = {p.kind: p for p in reversed(found)}
             for problem in reversed(list(problems.values())):

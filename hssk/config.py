@@ -168,3 +168,17 @@ def import_limits(path: Path | None = None) -> ImportLimits:
         section = {}
     known = {f.name for f in fields(ImportLimits)}
     return ImportLimits(**{k: int(v) for k, v in section.items() if k in known})
+
+
+DEFAULT_WAIT_SECONDS = 30.0
+
+
+def database_wait_seconds(config: dict | None = None) -> float:
+    """data/config.toml [database] wait_seconds: how long a command waits for a database another process holds
+    (default 30). A value that is not a number ≥ 0 is refused."""
+    value = (config if config is not None else load_config()).get("database", {}).get("wait_seconds",
+                                                                                      DEFAULT_WAIT_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise HsskError("Cấu hình [database] wait_seconds trong data/config.toml phải là một số giây ≥ 0.",
+                        f"got {value!r}")
+    return float(value)

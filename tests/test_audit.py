@@ -4,6 +4,7 @@ import inspect
 import re
 from datetime import datetime
 
+import duckdb
 import pytest
 
 from hssk import audit, auth, db
@@ -277,11 +278,13 @@ def test_every_new_action_has_vietnamese_words():
 
 def test_an_append_to_a_log_made_by_an_older_version_adds_what_is_missing(tmp_path):
     """The command line opens databases without the app's schema: its first record must still work."""
-    con = db.connect(tmp_path / "cu.duckdb")
-    con.execute("create sequence seq_audit start 1")
-    con.execute("create table audit_log (audit_id bigint not null, logged_at timestamp not null, user_name varchar,"
+    old = duckdb.connect(str(tmp_path / "cu.duckdb"))  # made by an older version: only its own tables
+    old.execute("create sequence seq_audit start 1")
+    old.execute("create table audit_log (audit_id bigint not null, logged_at timestamp not null, user_name varchar,"
                 " role varchar, action varchar not null, target varchar, detail json, prev_hash varchar,"
                 " row_hash varchar not null)")
+    old.close()
+    con = db.connect(tmp_path / "cu.duckdb")
     with audit.acting_as("an", "truong_tram"):
         audit.record_action(con, "import", target="dan_cu")
     check = audit.verify(con)
@@ -291,7 +294,7 @@ def test_an_append_to_a_log_made_by_an_older_version_adds_what_is_missing(tmp_pa
 
 def test_verify_reads_an_older_database_opened_read_only(tmp_path):
     path = tmp_path / "cu.duckdb"
-    old = db.connect(path)
+    old = duckdb.connect(str(path))  # made by an older version: only its own tables
     old.execute("create sequence seq_audit start 1")
     old.execute("create table audit_log (audit_id bigint not null, logged_at timestamp not null, user_name varchar,"
                 " role varchar, action varchar not null, target varchar, detail json, prev_hash varchar,"

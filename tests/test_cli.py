@@ -418,7 +418,7 @@ def test_a_database_held_by_another_program_is_said_in_vietnamese(tmp_path, caps
     holder = subprocess.Popen([sys.executable, "-c", hold, str(path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        code, _, err = run(capsys, "kpi", "--db", str(path))
+        code, _, err = run(capsys, "kpi", "--db", str(path), "--wait", "1")
     finally:
         holder.kill()
         holder.wait()

@@ -34,9 +34,10 @@ def test_kpi_json_prints_the_figures_and_records_a_snapshot(db, capsys):
     assert (printed["overall"]["residents_alive"], printed["overall"]["coverage"]) == (7, round(5 / 7, 6))
     assert printed["villages"]["Khoan Tế"]["kpi_admin_count"] == 1
     assert snapshots(db) == (1, "2026-03-31")
-    assert main(["kpi", "--no-snapshot", "--db", db]) == 0
+    assert main(["kpi", "--no-snapshot", "--as-of", "2026-03-31", "--db", db]) == 0
     out = capsys.readouterr().out
-    assert "Toàn xã" in out and "71.4%" in out
+    assert "tính đến ngày 31/03/2026" in out
+    assert "Toàn xã" in out and "71,4%" in out and "71.4" not in out
     assert snapshots(db)[0] == 1
 
 

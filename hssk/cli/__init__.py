@@ -3,8 +3,10 @@
     data      import, demo
     exports   export records, export clusters
     linkage   link, evaluate
-    review    review, decide
+    review    review, decide, lookup
     figures   kpi, worklist, report
+    villages  villages, villages map
+    audit     audit verify
 
 Each group adds its sub-commands with `add_commands(sub)` (static imports: `parser.py` lists them); the helpers they
 share are in `common.py`. Errors print in Vietnamese, never as a traceback.

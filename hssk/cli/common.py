@@ -91,27 +91,40 @@ class Parser(argparse.ArgumentParser):
             super().error(message)
 
 
-def add_db_option(parser: argparse.ArgumentParser) -> None:
+def add_db_option(parser: argparse.ArgumentParser, **kwargs) -> None:
+    """--db and --wait (kwargs: e.g. default=argparse.SUPPRESS for a sub-command that repeats them)."""
     parser.add_argument("--db", metavar="TỆP.duckdb",
-                        help="tệp cơ sở dữ liệu DuckDB (mặc định data/hssk.duckdb hoặc biến HSSK_DB)")
+                        help="tệp cơ sở dữ liệu DuckDB (mặc định data/hssk.duckdb hoặc biến HSSK_DB)", **kwargs)
+    parser.add_argument("--wait", type=float, metavar="GIÂY",
+                        help="khi cơ sở dữ liệu đang được chương trình khác dùng, chờ tối đa bao nhiêu giây "
+                             "(mặc định [database] wait_seconds trong data/config.toml)", **kwargs)
+
+
+def _said(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def open_db(args, read_only: bool = False, *, must_exist: bool = False) -> duckdb.DuckDBPyConnection:
-    """The database of --db (or $HSSK_DB, or data/hssk.duckdb); a file held by another program is said plainly.
-    A command that only reads (`read_only`, `must_exist`) does not create a missing database."""
+    """The database of --db (or $HSSK_DB, or data/hssk.duckdb). A file held by another program is waited for (up to
+    --wait or [database] wait_seconds, said once on stderr), then said plainly. A command that only reads
+    (`read_only`) opens the file read-only, so it can run beside other readers; it and `must_exist` do not create a
+    missing database. A database last opened by an older version gets today's schema first (one short write)."""
     from hssk.config import db_path
-    from hssk.db import connect
+    from hssk.db import connect, schema_current, wait_seconds
 
     path = getattr(args, "db", None)
+    wait = getattr(args, "wait", None)
+    wait = wait_seconds() if wait is None else max(0.0, wait)
     if (read_only or must_exist) and not db_path(path).exists():
         raise HsskError(f"Không tìm thấy cơ sở dữ liệu {db_path(path)}: hãy nhập dữ liệu trước.", "no database file")
     try:
-        return connect(path, read_only=read_only)
+        con = connect(path, read_only=read_only, wait=wait, on_wait=_said)
+        if read_only and not schema_current(con):
+            con.close()
+            connect(path, wait=wait, on_wait=_said).close()  # the writable door applies the schema files
+            con = connect(path, read_only=True, wait=wait, on_wait=_said)
+        return con
     except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise HsskError(f"Cơ sở dữ liệu {db_path(path)} đang được một chương trình khác sử dụng (ví dụ ứng dụng "
-                            "đang mở, hoặc một lệnh khác đang chạy). Hãy đợi chương trình đó xong hoặc đóng nó rồi "
-                            "chạy lại lệnh.", str(exc)) from exc
         raise HsskError(f"Không mở được cơ sở dữ liệu {db_path(path)}.", str(exc)) from exc
 
 
@@ -147,13 +160,15 @@ def match_village(con: duckdb.DuckDBPyConnection, text: str | None) -> str | Non
 
 
 def known_villages(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Villages of data/reference/villages.csv and of the current data (with "Không rõ thôn" when some records
-    have none), sorted."""
-    from hssk import reference
+    """Every village (hssk.ingest.villages.known: villages.csv's, the register's, the mapped ones), with
+    "Không rõ thôn" when some records of the current data have none, sorted."""
+    from hssk.ingest import villages
 
-    names = set(reference.villages()["village"].dropna())
     try:
-        found = con.execute("select distinct coalesce(village, ?) from current_clean", [UNKNOWN_VILLAGE]).fetchall()
-    except duckdb.CatalogException:
-        found = []
-    return sorted(names | {row[0] for row in found})
+        names = set(villages.known(con))
+        unplaced = con.execute("select count(*) from current_clean where village is null").fetchall()[0][0]
+    except duckdb.CatalogException:  # a database without the data layers
+        from hssk import reference
+
+        names, unplaced = set(reference.villages()["village"].dropna()), 0
+    return sorted(names | ({UNKNOWN_VILLAGE} if unplaced else set()))

@@ -8,13 +8,14 @@ import json
 from hssk import worklists
 from hssk.cli.common import add_db_option, match_village, open_db
 from hssk.export import format_of
-from hssk.fmt import vn_int
+from hssk.fmt import vn_int, vn_pct
 
 
 def cmd_kpi(args) -> int:
     from hssk import kpi, progress
 
-    with open_db(args, must_exist=True) as con:
+    # Without a snapshot nothing is written: read-only, beside the app or another reader.
+    with open_db(args, read_only=args.no_snapshot, must_exist=True) as con:
         result = kpi.compute(con, args.as_of)
         if not args.no_snapshot:
             kpi.ensure_schema(con)
@@ -29,9 +30,10 @@ def cmd_kpi(args) -> int:
 def format_summary(result: dict) -> str:
     """A short Vietnamese table: the commune, then each village."""
     def pct(value):
-        return "—" if value is None else f"{value:.1%}"
+        return "—" if value is None else vn_pct(value)
 
-    lines = [f"Chỉ tiêu tính đến ngày {result['as_of']}",
+    as_of = "/".join(reversed(str(result["as_of"]).split("-")))  # 2026-03-31 → 31/03/2026
+    lines = [f"Chỉ tiêu tính đến ngày {as_of}",
              (f"{'Thôn':<18} {'Dân số':>7} {'Có HSSK':>8} {'Độ phủ':>7} {'Hành chính':>11} {'Sức khỏe':>9} "
               f"{'Trùng':>6} {'Đã mất':>7} {'Ngoài DS':>9}")]
     rows = [("Toàn xã", result["overall"]), *result["villages"].items()]
@@ -39,7 +41,11 @@ def format_summary(result: dict) -> str:
         lines.append(f"{village[:18]:<18} {v['residents_alive']:>7} {v['with_record']:>8} {pct(v['coverage']):>7} "
                      f"{pct(v['kpi_admin']):>11} {pct(v['kpi_health']):>9} {v['duplicate_persons']:>6} "
                      f"{v['deceased_with_record']:>7} {v['off_register_records']:>9}")
-    lines.append("Mục tiêu: hành chính ≥ 95%, sức khỏe ≥ 90%. In đầy đủ: thêm --json.")
+    from hssk.config import load_config
+
+    campaign = load_config().get("campaign", {})
+    lines.append(f"Mục tiêu: hành chính ≥ {vn_pct(campaign.get('target_admin', 0.95), 0)}, sức khỏe ≥ "
+                 f"{vn_pct(campaign.get('target_health', 0.90), 0)}. In đầy đủ: thêm --json.")
     return "\n".join(lines)
 
 

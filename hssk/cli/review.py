@@ -1,5 +1,6 @@
 """The reviewer's commands: `review` lists the pairs waiting for a decision, with the ids people see (Mã HSSK,
-personal ID), and `decide` records a decision on them (accept, reject, split, undo)."""
+personal ID), `decide` records a decision on them (accept, reject, split, undo), and `lookup` finds the persons
+already known who may be the one a clerk is about to register (search before create)."""
 
 from __future__ import annotations
 
@@ -74,9 +75,13 @@ def format_queue(rows: list[dict], total: int) -> str:
 
 
 def cmd_review(args) -> int:
+    from hssk.link.prepare import has_link_tables
     from hssk.link.review import review_pairs
 
-    with open_db(args, must_exist=True) as con:  # review_pairs makes sure the linkage tables exist
+    with open_db(args, read_only=True) as con:
+        if not has_link_tables(con):
+            print("Không có cặp hồ sơ nào chờ duyệt: chưa ghép nối (hãy chạy lệnh link).")
+            return 0
         frame = review_pairs(con, reason=args.reason, limit=args.limit)
         total = con.execute("select count(*) from review_queue where $r is null or reason = $r",
                             {"r": args.reason}).fetchall()[0][0]
@@ -116,6 +121,51 @@ def cmd_decide(args) -> int:
     return 0
 
 
+# `lookup` options → hssk.link.lookup.FIELDS
+LOOKUP_OPTIONS = {"name": "full_name", "birth": "birth_date", "sex": "sex", "id": "personal_id",
+                  "insurance": "insurance_no", "village": "village", "phone": "phone", "household": "household_code"}
+
+
+def person_rows(frame: pd.DataFrame) -> list[dict]:
+    """find_persons' answer as the command prints it: the ids as they are (the operator's own station data)."""
+    return [{"ma_nguoi": row.person_id, "xac_suat": round(float(row.match_probability), 4),
+             "nguon": KIND_LABELS.get(row.kind, row.kind), "ma_ho_so": _text(row.record_id),
+             "ho_ten": _text(row.full_name), "ngay_sinh": vn_date(_text(row.birth_text)),
+             "so_dinh_danh": _text(row.personal_id), "thon": _text(row.village),
+             "vi_sao": list(row.explanation)}
+            for row in frame.itertuples(index=False)]
+
+
+def format_persons(rows: list[dict]) -> str:
+    if not rows:
+        return "Không tìm thấy người nào giống với thông tin đã nhập: có thể tạo hồ sơ mới."
+    header = (f"{'#':<2} {'Xác suất':>8}  {'Mã người':<14} {'Nguồn':<8} {'Mã hồ sơ':<16} {'Họ tên':<24} "
+              f"{'Ngày sinh':<10}  {'Số định danh':<12}  Thôn")
+    lines = [f"{vn_int(len(rows))} người giống nhất, giống nhất trước:", header]
+    for n, r in enumerate(rows, 1):
+        probability = f"{r['xac_suat'] * 100:.1f}".replace(".", ",") + " %"
+        lines.append(f"{n:<2} {probability:>8}  {r['ma_nguoi']:<14} {r['nguon']:<8} {r['ma_ho_so']:<16} "
+                     f"{r['ho_ten']:<24} {r['ngay_sinh']:<10}  {r['so_dinh_danh']:<12}  {r['thon']}")
+        if r["vi_sao"]:
+            lines.append(f"   Vì sao: {'; '.join(r['vi_sao'])}")
+    return "\n".join(lines)
+
+
+def cmd_lookup(args) -> int:
+    from hssk.link.lookup import find_persons
+    from hssk.link.prepare import has_link_tables
+
+    fields = {field: getattr(args, option) for option, field in LOOKUP_OPTIONS.items()
+              if getattr(args, option) is not None}
+    with open_db(args, read_only=True) as con:
+        if not has_link_tables(con):
+            raise HsskError("Chưa ghép nối hồ sơ nên chưa có người để tìm: hãy nhập dữ liệu rồi chạy lệnh link.",
+                            "no person_records")
+        rows = person_rows(find_persons(con, fields, limit=args.limit))
+    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.json else format_persons(rows))
+    return 0
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser(
         "review", help="xem các cặp hồ sơ chờ người duyệt (mã, họ tên, ngày sinh, số định danh, xác suất)",
@@ -146,3 +196,21 @@ def add_commands(sub) -> None:
                    help="thay quyết định đang có hiệu lực của cặp này (hoặc của hồ sơ, với split)")
     add_db_option(p)
     p.set_defaults(func=cmd_decide)
+
+    p = sub.add_parser(
+        "lookup", help="tìm người đã có trước khi tạo hồ sơ mới (họ tên, ngày sinh, số định danh, số BHYT, thôn)",
+        description="Nhập những gì đang có về một người; in năm người giống nhất trong dữ liệu đã ghép nối, với xác "
+                    "suất và vì sao (từng thông tin khớp đến đâu). Họ tên, ngày sinh viết thế nào cũng được (có dấu "
+                    "hay không, 12/03/1985 hoặc 1985-03-12).")
+    p.add_argument("--name", metavar="HỌ_TÊN", help="họ và tên")
+    p.add_argument("--birth", metavar="NGÀY_SINH", help="ngày sinh, ví dụ 12/03/1985 (hoặc chỉ năm)")
+    p.add_argument("--sex", metavar="GIỚI_TÍNH", help="giới tính (Nam/Nữ)")
+    p.add_argument("--id", metavar="SỐ_ĐỊNH_DANH", help="số định danh cá nhân (CCCD)")
+    p.add_argument("--insurance", metavar="SỐ_BHYT", help="số thẻ BHYT")
+    p.add_argument("--village", metavar="THÔN", help="thôn")
+    p.add_argument("--phone", metavar="SỐ_ĐIỆN_THOẠI", help="số điện thoại")
+    p.add_argument("--household", metavar="MÃ_HỘ", help="mã hộ gia đình")
+    p.add_argument("--limit", type=int, default=5, metavar="SỐ", help="in bao nhiêu người (mặc định 5)")
+    p.add_argument("--json", action="store_true", help="in dạng JSON")
+    add_db_option(p)
+    p.set_defaults(func=cmd_lookup)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -18,8 +20,21 @@ COMPARED_COLUMNS = [
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the linkage tables and views when missing (never drops anything)."""
-    con.execute(load_query("link_schema"))
+    """Create the linkage tables and views when missing (never drops anything), only when link_schema.sql changed
+    since it was last applied (as hssk.db.ensure_schema does for the data layers): an up-to-date database is not
+    written to, so sessions calling this at once do not conflict, and a read-only connection reads what is there."""
+    schema = load_query("link_schema")
+    digest = hashlib.sha256(schema.encode("utf-8")).hexdigest()
+    try:
+        if con.execute("select sha256 from link_schema_applied").fetchall() == [(digest,)]:
+            return
+    except duckdb.CatalogException:
+        pass
+    if con.execute("select readonly from duckdb_databases() where database_name = current_database()"
+                   ).fetchall()[0][0]:
+        return  # cannot write: callers find the linkage tables of the version that made them, or none (not linked)
+    con.execute(schema)
+    con.execute("create or replace table link_schema_applied as select ? as sha256", [digest])
 
 
 def has_link_tables(con: duckdb.DuckDBPyConnection) -> bool:

@@ -17,6 +17,17 @@ snapshot as not materialized (
     where record_key is not null
 ),
 
+-- The insurance list as a bridge: a register person's BHXH number is the one the insurance list gives for their
+-- personal ID (when it gives exactly one), so an HSSK record holding only the card finds the register record.
+insurance_numbers as (
+    select personal_id, min(coalesce(social_insurance_no, right(insurance_card, 10))) as bhxh_no
+    from snapshot
+    where kind = 'insurance' and personal_id is not null
+        and coalesce(social_insurance_no, insurance_card) is not null
+    group by personal_id
+    having count(distinct coalesce(social_insurance_no, right(insurance_card, 10))) = 1
+),
+
 keyed as not materialized (
     select
         record_key as unique_id,
@@ -45,7 +56,10 @@ keyed as not materialized (
         sex,
         personal_id,
         old_id,
-        coalesce(social_insurance_no, right(insurance_card, 10)) as bhxh_no,
+        coalesce(social_insurance_no, right(insurance_card, 10),
+            case when kind = 'population' then
+                (select i.bhxh_no from insurance_numbers as i where i.personal_id = snapshot.personal_id) end)
+            as bhxh_no,
         nullif(village, '') as village,
         nullif(household_code, '') as household_code,
         phone

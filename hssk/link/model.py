@@ -63,6 +63,8 @@ _FUZZY_RULES = [
     f"{_NAME} and l.birth_ym_only = r.birth_ym",
     f"{_NAME} and l.birth_ym = r.birth_ym_only",
     "l.given_ascii = r.given_ascii and l.phone = r.phone",
+    # neither an ID nor a date of birth (a record holding the name only): the full name within the village
+    f"{_NAME} and l.middle_ascii = r.middle_ascii and l.village = r.village",
 ]
 _PREDICTION_RULES = _BROAD_RULES + _ID_RULES + _FUZZY_RULES
 

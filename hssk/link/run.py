@@ -46,14 +46,18 @@ def linkage_config(config: dict | None = None) -> dict:
     try:
         upper = float(section.get("upper", 0.99))
         lower = float(section.get("lower", 0.5))
+        sole = float(section.get("sole", 0.5))
     except (TypeError, ValueError) as exc:
         raise HsskError("Ngưỡng ghép nối trong tệp cấu hình không phải là số.", str(exc)) from exc
     if not 0 < lower <= upper <= 1:
         raise HsskError("Ngưỡng ghép nối phải thỏa 0 < dưới ≤ trên ≤ 1.", f"lower={lower}, upper={upper}")
+    if not lower <= sole <= upper:
+        raise HsskError("Ngưỡng ghép khi chỉ có một ứng viên rõ ràng (sole) phải nằm giữa ngưỡng dưới và ngưỡng trên.",
+                        f"lower={lower}, sole={sole}, upper={upper}")
     model_path = Path(section.get("model", "data/model/linkage_model.json"))
     if not model_path.is_absolute():
         model_path = ROOT / model_path
-    return {"upper": upper, "lower": lower, "model_path": model_path}
+    return {"upper": upper, "lower": lower, "sole": sole, "model_path": model_path}
 
 
 def _silent(fraction: float, message: str) -> None:
@@ -144,7 +148,7 @@ def run_linkage(
     con.execute(
         "insert into link_runs (run_id, started_at, model_path, thresholds, n_records) "
         "values (?, current_timestamp::timestamp, ?, ?, ?)",
-        [run_id, str(model_path), json.dumps({"upper": settings["upper"], "lower": settings["lower"]}),
+        [run_id, str(model_path), json.dumps({"upper": settings["upper"], "lower": settings["lower"], "sole": settings["sole"]}),
          records.num_rows],
     )
 
@@ -186,7 +190,7 @@ def run_linkage(
     say(0.85, "Gom nhóm thành người và giữ nguyên mã người")
     # A full run's pairs carry the records' node numbers (predict.pairs_from_predictions): no join back by key.
     counts = persons.rebuild(con, run_id, settings["upper"], records=records,
-                             pairs=pairs if "node_l" in pairs.column_names else None)
+                             pairs=pairs if "node_l" in pairs.column_names else None, sole=settings["sole"])
     timings["persons"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
@@ -253,4 +257,6 @@ def refresh_persons(con: duckdb.DuckDBPyConnection) -> dict | None:
     run = latest_run(con)
     if run is None:
         return None
-    return persons.rebuild(con, run["run_id"], float(run["thresholds"]["upper"]))
+    sole = run["thresholds"].get("sole")
+    return persons.rebuild(con, run["run_id"], float(run["thresholds"]["upper"]),
+                           sole=None if sole is None else float(sole))

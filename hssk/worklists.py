@@ -61,6 +61,7 @@ COLUMN_LABELS = {
     "keep_rank": "Thứ tự",
     "action": "Xử lý",
     "keep_record_id": "Mã HSSK giữ lại",
+    "candidate_record_id": "Mã HSSK có thể là của người này",
     "completeness_score": "Số mục đã điền",
     "updated_at": "Ngày cập nhật",
     "has_register_person": "Có trong DS dân cư",

@@ -66,6 +66,37 @@ keyed as not materialized (
     from snapshot
 ),
 
+-- Values shared by far more HSSK and register records than a household could share (a placeholder typed for
+-- everyone, a clinic's own phone): they stop being evidence and blocking keys (hssk.link.prepare reports them).
+-- The limit is prepare.SHARED_VALUE_LIMIT; care visits and other attaching records are not counted (a patient
+-- may have many), but lose the value too.
+shared as (
+    select field, value
+    from (
+        select 'personal_id' as field, personal_id as value from keyed where role in ('H', 'P')
+        union all select 'old_id', old_id from keyed where role in ('H', 'P')
+        union all select 'bhxh_no', bhxh_no from keyed where role in ('H', 'P')
+        union all select 'phone', phone from keyed where role in ('H', 'P')
+        union all select 'household_code', household_code from keyed where role in ('H', 'P')
+    )
+    where value is not null
+    group by all
+    having count(*) > 50
+),
+
+evidence as not materialized (
+    select * replace (
+        case when personal_id in (select value from shared where field = 'personal_id') then null
+            else personal_id end as personal_id,
+        case when old_id in (select value from shared where field = 'old_id') then null else old_id end as old_id,
+        case when bhxh_no in (select value from shared where field = 'bhxh_no') then null else bhxh_no end as bhxh_no,
+        case when phone in (select value from shared where field = 'phone') then null else phone end as phone,
+        case when household_code in (select value from shared where field = 'household_code') then null
+            else household_code end as household_code
+    )
+    from keyed
+),
+
 -- How each name part is most often written, per accent-free spelling: a name typed without accents counts
 -- as the people called that (nguyen → nguyễn) when Splink weighs how common it is (model._tf_on_usual_form)
 family_forms as (
@@ -95,7 +126,7 @@ select
     md5(concat_ws('|', k.family_key, k.middle_key, k.given_key, k.family_ascii, k.middle_ascii, k.given_ascii,
         k.birth_text, k.sex, k.personal_id, k.old_id, k.bhxh_no, k.village, k.household_code, k.phone))
         as features_hash
-from keyed as k
+from evidence as k
 left join family_forms as f on f.ascii = k.family_ascii
 left join middle_forms as m on m.ascii = k.middle_ascii
 left join given_forms as g on g.ascii = k.given_ascii

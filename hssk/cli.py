@@ -58,8 +58,14 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out)
     print(f"Đang tạo dữ liệu mẫu ({vn_int(args.residents)} người dân, seed {args.seed}) vào {out} …")
-    made = generate(out, residents=args.residents, seed=args.seed)
-    with open_db(args) as con:
+    made = generate(out, residents=args.residents, seed=args.seed, profile=args.profile)
+    import contextlib
+
+    from hssk import reference
+
+    # a profile with its own villages: the import reads them (the app reads data/reference unless told otherwise)
+    villages = reference.using(made["reference_dir"]) if made["reference_dir"] else contextlib.nullcontext()
+    with villages, open_db(args) as con:
         for kind in ("population", "hssk", "deaths", "insurance", "care"):
             paths = made["files"].get(kind) or []
             if paths:
@@ -69,6 +75,8 @@ def cmd_demo(args) -> int:
 
             print(run_linkage(con, progress=_progress).message)
     print(f"Xong. Dữ liệu đúng (truth) để kiểm thử: {made['truth_dir']}")
+    if made["reference_dir"]:
+        print(f"Danh mục thôn của bộ mẫu này: {made['reference_dir']}/villages.csv (khác danh mục của trạm).")
     return 0
 
 
@@ -105,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2026, help="hạt giống ngẫu nhiên (mặc định 2026)")
     p.add_argument("--out", default="data/demo", help="thư mục ghi tệp mẫu (mặc định data/demo)")
     p.add_argument("--no-link", action="store_true", help="không chạy ghép nối sau khi nạp")
+    p.add_argument("--profile", default="shipped", choices=["shipped", "villages", "families", "noisy"],
+                   help="kiểu dữ liệu mẫu: shipped (mặc định), villages (thôn khác), families (hộ, họ tên khác), "
+                        "noisy (tệp xuất nhiều lỗi)")
     add_db_option(p)
     p.set_defaults(func=cmd_demo)
 

@@ -12,7 +12,7 @@ snapshot as not materialized (
     select
         record_key, kind, record_id, family_key, middle_key, given_key, family_ascii, given_ascii, name_ascii,
         birth_date, birth_year, birth_month, birth_day, birth_text, sex, personal_id, old_id, social_insurance_no,
-        insurance_card, village, household_code, phone
+        insurance_card, village, household_code, phone, address
     from current_clean
     where record_key is not null
 ),
@@ -62,7 +62,10 @@ keyed as not materialized (
             as bhxh_no,
         nullif(village, '') as village,
         nullif(household_code, '') as household_code,
-        phone
+        phone,
+        -- the house number of the address ("Số 61, Thôn …" → '61'): with the village, a household's door
+        nullif(regexp_extract(lower(strip_accents(coalesce(address, ''))), '^\s*so\s*(\d+[a-z]?)\s*,', 1), '')
+            as address_detail
     from snapshot
 ),
 
@@ -124,7 +127,8 @@ select
     case when k.middle_key = k.middle_ascii then m.usual else k.middle_key end as middle_tf,
     case when k.given_key = k.given_ascii then g.usual else k.given_key end as given_tf,
     md5(concat_ws('|', k.family_key, k.middle_key, k.given_key, k.family_ascii, k.middle_ascii, k.given_ascii,
-        k.birth_text, k.sex, k.personal_id, k.old_id, k.bhxh_no, k.village, k.household_code, k.phone))
+        k.birth_text, k.sex, k.personal_id, k.old_id, k.bhxh_no, k.village, k.household_code, k.phone,
+        k.address_detail))
         as features_hash
 from evidence as k
 left join family_forms as f on f.ascii = k.family_ascii

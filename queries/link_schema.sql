@@ -122,9 +122,8 @@ qualify row_number() over (
 
 -- Pairs waiting for a reviewer (thresholds of the latest run), unless a standing decision covers the
 -- pair or one of its records was split off:
---   uncertain:    lower <= probability < upper, and the two records did not end in one person (a pair already
---                 joined, by stronger pairs or as an HSSK record's one clear register candidate, has nothing
---                 left to decide);
+--   uncertain:    lower <= probability < upper (also when the records ended in one person, `same_person`: by
+--                 stronger pairs, or as an HSSK record's one clear register candidate — a reviewer may confirm);
 --   names_differ: probability >= upper but the given names differ (family member? twin? new name?);
 --   conflict:     probability >= upper but the records ended in different persons (the record was
 --                 equally close to two people, or a register record was already taken).
@@ -162,8 +161,8 @@ left join person_records as l on l.record_key = p.record_key_l
 left join person_records as r on r.record_key = p.record_key_r
 where p.match_probability >= latest.lower_p
     and (
-        (p.match_probability < latest.upper_p and l.person_id is distinct from r.person_id)
-        or (p.match_probability >= latest.upper_p and l.person_id is distinct from r.person_id
+        p.match_probability < latest.upper_p
+        or (l.person_id is distinct from r.person_id
             and not (coalesce(l.person_id like 'P%', false) and coalesce(r.person_id like 'P%', false)))
     )
     and not (p.kind_l = 'population' and p.kind_r = 'population')

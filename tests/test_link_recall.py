@@ -227,8 +227,10 @@ def test_one_clear_register_candidate_links_from_the_sole_threshold(con, sole, l
     add_batch(con, "hssk", HSSK)
     _scored_run(con, PAIRS, {"upper": 0.99, "lower": 0.5, **({"sole": sole} if sole else {})})
     assert (_person(con, "hssk:H1") == _person(con, P3)) is linked
-    queued = {(r[0], r[1]) for r in con.execute("select record_key_l, record_key_r from review_queue").fetchall()}
-    assert (("hssk:H1", P3) in queued) is not linked  # a linked pair has nothing left to review
+    queue = {(r[0], r[1]): r[2] for r in con.execute(
+        "select record_key_l, record_key_r, same_person from review_queue").fetchall()}
+    queued = set(queue)
+    assert queue[("hssk:H1", P3)] is linked  # still shown between the thresholds: a reviewer may confirm it
     # two close namesakes on the register: linked to neither, both pairs wait for a reviewer
     assert _person(con, "hssk:H2") not in {_person(con, P1), _person(con, P2)}
     assert {("hssk:H2", P1), ("hssk:H2", P2)} <= queued
@@ -323,3 +325,26 @@ def pa_equal(table, column, value):
     import pyarrow.compute as pc
 
     return pc.equal(table.column(column), value)
+
+
+def test_shared_value_limit_is_the_one_link_input_uses():
+    from hssk.link import prepare
+    from hssk.queries import load_query
+
+    assert f"having count(*) > {prepare.SHARED_VALUE_LIMIT}" in load_query("link_input")
+
+
+def test_demo_command_offers_every_profile_and_imports_its_villages(tmp_path, capsys):
+    from hssk import cli
+
+    demo = next(a for a in cli.build_parser()._subparsers._group_actions[0].choices["demo"]._actions
+                if a.dest == "profile")
+    assert set(demo.choices) == set(profiles.PROFILES)
+    assert cli.main(["demo", "--db", str(tmp_path / "db.duckdb"), "--out", str(tmp_path / "files"),
+                     "--residents", "300", "--profile", "villages", "--no-link"]) == 0
+    assert "villages.csv" in capsys.readouterr().out
+    made_villages = set(pd.read_csv(tmp_path / "files" / "reference" / "villages.csv")["village"])
+    with connect(tmp_path / "db.duckdb") as con:
+        imported = set(con.execute("select distinct village from current_clean where kind = 'population'")
+                       .df()["village"])
+    assert imported == made_villages

@@ -18,7 +18,7 @@ from splink import SettingsCreator
 
 # Bump when the columns of link_input or the comparisons change: a saved model of another
 # version no longer fits the prepared table and must be re-estimated (`hssk link --retrain`).
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 
 # Pairs worth scoring: HSSK with anything, and any two different roles (HSSK–register,
 # deaths/insurance/care–HSSK or –register). Never register–register (duplicate-free) and
@@ -68,6 +68,8 @@ _FUZZY_RULES = [
     f"{_NAME} and l.middle_ascii = r.middle_ascii and l.village = r.village",
     # a typo in the given name of a record without a date of birth: the household (a few people) finds it
     "l.household_code = r.household_code and l.given_initial = r.given_initial",
+    # … or the house: the same house number in the same village (a name typo, no date of birth, no household)
+    "l.address_detail = r.address_detail and l.village = r.village and l.family_initial = r.family_initial",
 ]
 _PREDICTION_RULES = _BROAD_RULES + _ID_RULES + _FUZZY_RULES
 
@@ -213,7 +215,7 @@ def _transposed_sql(col: str) -> str:
 COLUMN_LABELS = {
     "family": "họ", "middle": "tên đệm", "given": "tên", "birth": "ngày sinh", "sex": "giới tính",
     "personal_id": "số định danh", "old_id": "CMND", "bhxh_no": "số BHXH", "village": "thôn",
-    "household_code": "mã hộ", "phone": "điện thoại",
+    "household_code": "mã hộ", "phone": "điện thoại", "address_detail": "số nhà",
 }
 
 
@@ -363,6 +365,7 @@ def comparisons() -> list[cl.CustomComparison]:
         exact_comparison("village"),
         exact_comparison("household_code"),
         exact_comparison("phone"),
+        exact_comparison("address_detail"),
     ]
 
 

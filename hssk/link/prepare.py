@@ -13,7 +13,7 @@ from hssk.queries import load_query
 # Columns of link_input that the model compares, for profiling.
 COMPARED_COLUMNS = [
     "family_key", "middle_key", "given_key", "birth_text", "sex", "personal_id", "old_id", "bhxh_no",
-    "village", "household_code", "phone",
+    "village", "household_code", "phone", "address_detail",
 ]
 
 

@@ -24,14 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hssk import reference  # noqa: E402
-from hssk.db import connect  # noqa: E402
-from hssk.demo import generate  # noqa: E402
-from hssk.demo.profiles import PROFILES  # noqa: E402
-from hssk.ingest.store import import_files  # noqa: E402
-from hssk.kpi import compute  # noqa: E402
-from hssk.link import run_linkage  # noqa: E402
-from hssk.link.evaluate import evaluate, kpi_gaps, review_load  # noqa: E402
+from hssk import reference
+from hssk.db import connect
+from hssk.demo import generate
+from hssk.demo.profiles import PROFILES
+from hssk.ingest.store import import_files
+from hssk.kpi import compute
+from hssk.link import run_linkage
+from hssk.link.evaluate import evaluate, kpi_gaps, review_load
 
 KIND_ORDER = ("population", "hssk", "deaths", "insurance", "care")
 TARGETS = {"precision": 0.999, "recall": 0.995, "kpi_overall": 0.005, "kpi_village": 0.015, "review": 0.02}

@@ -69,8 +69,8 @@ _FUZZY_RULES = [
     # a typo in the given name of a record without a date of birth: the household (a few people) finds it
     "l.household_code = r.household_code and l.given_initial = r.given_initial",
     # … or the house: the same house number in the same village (a name typo, no date of birth, no household)
-    "l.address_detail = r.address_detail and l.village = r.village and l.family_initial = r.family_initial"
-    " and l.given_initial = r.given_initial",
+    ("l.address_detail = r.address_detail and l.village = r.village and l.family_initial = r.family_initial"
+     " and l.given_initial = r.given_initial"),
 ]
 _PREDICTION_RULES = _BROAD_RULES + _ID_RULES + _FUZZY_RULES
 

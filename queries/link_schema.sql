@@ -34,6 +34,18 @@ create table if not exists link_predictions (
 -- databases created before the guard existed
 alter table link_predictions add column if not exists names_differ boolean default false;
 
+-- Near misses of the latest run: HSSK–register pairs scored between the `near` and the `lower` threshold (too
+-- weak for the review queue, too close to ignore). The missing-record worklist names them so that staff search
+-- before they create a record (queries/worklist_missing_record.sql).
+create table if not exists link_near_misses (
+    run_id integer not null,
+    record_key_l varchar not null,
+    record_key_r varchar not null,
+    kind_l varchar not null,
+    kind_r varchar not null,
+    match_probability double not null
+);
+
 -- What each record looked like to the model in the last finished run (incremental runs score only
 -- records that are new or changed since, and keep the stored pairs between the others).
 create table if not exists link_record_state (
@@ -110,7 +122,8 @@ qualify row_number() over (
 
 -- Pairs waiting for a reviewer (thresholds of the latest run), unless a standing decision covers the
 -- pair or one of its records was split off:
---   uncertain:    lower <= probability < upper;
+--   uncertain:    lower <= probability < upper (also when the records ended in one person, `same_person`: by
+--                 stronger pairs, or as an HSSK record's one clear register candidate — a reviewer may confirm);
 --   names_differ: probability >= upper but the given names differ (family member? twin? new name?);
 --   conflict:     probability >= upper but the records ended in different persons (the record was
 --                 equally close to two people, or a register record was already taken).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hssk.cli.common import add_db_option, open_db, progress
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
+from hssk.demo.profiles import PROFILES
 from hssk.ingest import KINDS
 from hssk.ingest.store import import_files
 from hssk.refresh import bring_up_to_date
@@ -39,8 +40,11 @@ def cmd_demo(args) -> int:
     print(f"Đang tạo dữ liệu mẫu ({vn_int(args.residents)} người dân, seed {args.seed}) vào {args.out}, "
           f"cơ sở dữ liệu {db} …")
     made = load_demo(db, args.out, residents=args.residents, seed=args.seed, link=not args.no_link,
-                     progress=progress)
+                     profile=args.profile, progress=progress)
     print(f"Xong. Dữ liệu đúng (truth) để kiểm thử: {made['truth_dir']}")
+    if made["reference_dir"]:
+        print(f"Danh mục thôn của bộ mẫu này (khác danh mục của trạm): {made['reference_dir']}/villages.csv; "
+              "các thôn vẫn được lấy từ danh sách dân cư.")
     return 0
 
 
@@ -67,6 +71,9 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=int, default=2026, metavar="SỐ", help="hạt giống ngẫu nhiên (mặc định 2026)")
     p.add_argument("--out", default="data/demo", metavar="THƯ_MỤC", help="thư mục ghi tệp mẫu (mặc định data/demo)")
     p.add_argument("--no-link", action="store_true", help="không chạy ghép nối sau khi nạp")
+    p.add_argument("--profile", default="shipped", choices=list(PROFILES), metavar="KIỂU",
+                   help="kiểu dữ liệu mẫu: shipped (mặc định), villages (thôn khác danh mục), families (hộ, họ tên "
+                        "khác), noisy (tệp xuất nhiều lỗi)")
     p.add_argument("--db", metavar="TỆP", help="tệp cơ sở dữ liệu cho dữ liệu mẫu (mặc định data/demo/demo.duckdb; "
                                                "không bao giờ là cơ sở dữ liệu đã có dữ liệu thật)")
     p.set_defaults(func=cmd_demo)

@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hssk import reference
 from hssk.demo import corrupt as C
-from hssk.demo import hssk_export, tables, truth, writers
+from hssk.demo import hssk_export, profiles, tables, truth, writers
 from hssk.demo.answer_key import AnswerKey, write_table
+from hssk.demo.city import write_city_reference
 from hssk.demo.frames import ArrowColumns
 from hssk.demo.health import person_health
 from hssk.demo.layouts import layouts
@@ -33,46 +35,63 @@ STAGES = ("villages", "population", "health", "hssk", "deaths", "insurance", "ca
 
 
 def generate(out_dir: Path, *, residents: int = 20000, seed: int = 2026, fmt: str = "mixed",
-             today: dt.date = dt.date(2026, 11, 25), claims: bool = False) -> dict:
+             today: dt.date = dt.date(2026, 11, 25), profile: str = "shipped", claims: bool = False) -> dict:
     """Write the demo files into `out_dir` and the truth into `out_dir/truth`.
 
-    Returns {"files": {kind: [paths]}, "truth_dir": Path}. fmt="mixed" is the commune demo (xlsx with title rows,
-    numeric IDs, BOM/';' CSV, cp1258 CSV); fmt="csv" writes plain UTF-8 CSV only (for large benchmarks).
+    Returns {"files": {kind: [paths]}, "truth_dir": Path, "reference_dir": Path | None}. fmt="mixed" is the
+    commune demo (xlsx with title rows, numeric IDs, BOM/';' CSV, cp1258 CSV); fmt="csv" writes plain UTF-8 CSV
+    only (for large benchmarks). `profile` (hssk.demo.profiles): a world unlike the shipped one; a profile with
+    its own villages writes them into `out_dir/reference` (a copy of the reference directory), which the import
+    must then read (`with reference.using(made["reference_dir"]): …`).
     claims=True also writes a folder of BHYT claim XML (files["claims"] = [folder], hssk.demo.claims).
     """
     if residents < 50:
         raise ValueError("Cần ít nhất 50 người dân để tạo dữ liệu mẫu.")
+    chosen = profiles.get(profile)
+    count = profiles.village_count(chosen, residents)
+    if count is None:
+        return _generate_paused_gc(Path(out_dir), residents, seed, fmt, today, chosen, None, claims)
+    reference_dir = write_city_reference(Path(out_dir) / "reference", count, seed=seed)
+    with reference.using(reference_dir):
+        return _generate_paused_gc(Path(out_dir), residents, seed, fmt, today, chosen, reference_dir, claims)
+
+
+def _generate_paused_gc(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date,
+                        profile: profiles.Profile, reference_dir: Path | None, claims: bool = False) -> dict:
     # Millions of short-lived containers make the cyclic GC rescan the heap again and again; nothing here
     # builds reference cycles, so it is paused for the run.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        made = _generate(Path(out_dir), residents, seed, fmt, today)
+        with profiles.applied(profile):
+            made = _generate(out_dir, residents, seed, fmt, today, profile)
         if claims:
             from hssk.demo.claims import write_claims
 
             folder = write_claims(Path(out_dir) / "giam_dinh_bhyt", made["truth_dir"], seed=seed, today=today)["dir"]
             made["files"]["claims"] = [folder]
-        return made
+        return {**made, "reference_dir": reference_dir}
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _generate(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date) -> dict:
+def _generate(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date,
+              profile: profiles.Profile) -> dict:
     lay = layouts(fmt)
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
     rngs = dict(zip(STAGES, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STAGES)))))
 
     vs = load_villages()
-    qualities = village_qualities(rngs["villages"], len(vs))
+    qualities = profiles.qualities(profile, village_qualities(rngs["villages"], len(vs)))
     weights = rngs["villages"].uniform(0.5, 1.5, size=len(vs))
     people = build_population(rngs["population"], residents, round(0.02 * residents), vs, weights, today)
     health = person_health(rngs["health"], people["sex"].to_numpy(), people["age"].to_numpy())
 
     hssk_parts = lay["hssk"]
-    hssk_cells, rec = hssk_export.build(rngs["hssk"], people, health, vs, qualities, hssk_parts, today)
+    hssk_cells, rec = hssk_export.build(rngs["hssk"], people, health, vs, qualities, hssk_parts, today,
+                                          name_only=profile.name_only)
     people_arrow = ArrowColumns(people)
     pop_cells, pop_rows, pop_order = tables.population(people, vs, people_arrow)
     death_cells, death_rows, death_order = tables.deaths(rngs["deaths"], people, vs, today)
@@ -112,7 +131,8 @@ def _generate(out_dir: Path, residents: int, seed: int, fmt: str, today: dt.date
         if kind == C.REAL and fld in truth.ADMIN_FIELDS:
             admin_bad[rows] = True
     kpi = truth.kpi_truth(people, rec, admin_bad, care_events, today, [v.name for v in vs])
-    kpi["generator"] = {"residents": residents, "seed": seed, "fmt": fmt}
+    kpi["generator"] = {"residents": residents, "seed": seed, "fmt": fmt,
+                        **({"profile": profile.name} if profile.name != "shipped" else {})}
     truth.write_kpi(truth_dir / "kpi_truth.json", kpi)
     (truth_dir / "README.md").write_text(readme_text(lay), encoding="utf-8")
     return {"files": files, "truth_dir": truth_dir}

@@ -18,6 +18,7 @@ from hssk.demo.frames import frame, setcol
 from hssk.demo.health import CATEGORIES, reproductive_applies
 from hssk.demo.layouts import Layout
 from hssk.demo.population import ROLE_CHILD, ROLE_HEAD, ROLE_SPOUSE
+from hssk.demo.profiles import blank_all_but_name
 from hssk.demo.quality import Quality, per_record
 from hssk.demo.sources import Village, ethnic_groups, old_phone_prefixes
 
@@ -104,8 +105,9 @@ def file_order(rec: pd.DataFrame, part: int) -> np.ndarray:
 
 
 def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Village], qualities: list[Quality],
-          parts: list[Layout], today: dt.date) -> tuple[C.Cells, pd.DataFrame]:
-    """Written cells (with true values and the change log) and per-record facts for the truth."""
+          parts: list[Layout], today: dt.date, *, name_only: float = 0.0) -> tuple[C.Cells, pd.DataFrame]:
+    """Written cells (with true values and the change log) and per-record facts for the truth.
+    name_only: share of records that keep only the name and the address (a noisy profile)."""
     rec = choose_holders(rng, people, qualities)
     p = rec["person"].to_numpy()
     R = len(rec)
@@ -209,6 +211,8 @@ def build(rng, people: pd.DataFrame, health: pd.DataFrame, villages: list[Villag
     note[~people["on_register"].to_numpy()[p] & (u < 0.15)] = "Đã chuyển đi"
     note[(note == "") & (u > 0.995)] = "Cập nhật khi khám sức khỏe người cao tuổi"
     cells.set("note", note)
+
+    blank_all_but_name(cells, rng, name_only)
 
     # text typed on a Mac (NFD) or in legacy fonts, row by row
     legacy = per_record(qualities, "legacy_rate", vi)

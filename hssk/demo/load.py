@@ -64,14 +64,18 @@ def _move_into_place(scratch: Path, out: Path) -> None:
 
 
 def load_demo(db: str | os.PathLike, out: str | os.PathLike, *, residents: int, seed: int, link: bool = True,
-              say: Callable[[str], None] = print, progress=None) -> dict:
-    """Generate the demo commune's files (and truth) into `out`, import them into `db` and link them."""
+              profile: str = "shipped", say: Callable[[str], None] = print, progress=None) -> dict:
+    """Generate the demo commune's files (and truth) into `out`, import them into `db` and link them.
+
+    `profile` (hssk.demo.profiles) makes a world unlike the shipped one. A profile with villages of its own writes
+    their list beside the files (reference/villages.csv) but imports with the station's list, as a station whose
+    list was never updated would: the register's villages (hssk.ingest.villages) still place everyone."""
     out = Path(out)
     con = open_for_demo(db)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".dang_tao_", dir=out) as scratch:
-            made = generate(Path(scratch), residents=residents, seed=seed)
+            made = generate(Path(scratch), residents=residents, seed=seed, profile=profile)
             _move_into_place(Path(scratch), out)
         files = {kind: [out / Path(p).name for p in paths] for kind, paths in made["files"].items()}
         for kind in KINDS_IN_ORDER:
@@ -83,4 +87,5 @@ def load_demo(db: str | os.PathLike, out: str | os.PathLike, *, residents: int, 
             say(bring_up_to_date(con, progress=progress).message)
     finally:
         con.close()
-    return {"files": files, "truth_dir": out / "truth"}
+    return {"files": files, "truth_dir": out / "truth",
+            "reference_dir": out / "reference" if made.get("reference_dir") else None}

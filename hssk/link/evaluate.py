@@ -212,3 +212,41 @@ def format_report(report: dict) -> str:
     for case, figures in report["hard_cases"].items():
         lines.append(f"  {names.get(case, case)}: {figures['groups']} cặp, bị gộp nhầm {figures['merged']}")
     return "\n".join(lines)
+
+
+# --- KPI error and review load (a world measured against its generator's truth) -------------------------------
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def kpi_gaps(ours: dict, truth: dict) -> dict:
+    """How far `kpi --json` (hssk.kpi.compute) is from the generator's kpi_truth.json, for every key both hold.
+
+    A ratio's gap is its absolute difference (0.005 = 0,5 percentage point); a count's is its difference as a share
+    of the residents it is counted over (the truth's residents_alive of that village), so both read as points.
+    Returns {"overall": {key: gap}, "villages": {village: {key: gap}}, "max_overall": (key, gap),
+    "max_village": (village, key, gap)}; a village of the truth that `ours` lacks counts every key as missing."""
+    def gaps(mine: dict, true: dict) -> dict:
+        base = max(true.get("residents_alive") or 0, 1)
+        out = {}
+        for key, value in true.items():
+            if not _is_number(value) or key not in mine:
+                continue
+            got = mine[key] if _is_number(mine[key]) else 0
+            out[key] = abs(got - value) if isinstance(value, float) else abs(got - value) / base  # ratio / count
+        return out
+
+    overall = gaps(ours["overall"], truth["overall"])
+    villages = {v: gaps(ours["villages"].get(v, {}), figures) for v, figures in truth["villages"].items()}
+    worst_overall = max(overall.items(), key=lambda kv: kv[1], default=("", 0.0))
+    worst_village = max(((v, k, g) for v, row in villages.items() for k, g in row.items()),
+                        key=lambda t: t[2], default=("", "", 0.0))
+    return {"overall": overall, "villages": villages, "max_overall": worst_overall, "max_village": worst_village}
+
+
+def review_load(con: duckdb.DuckDBPyConnection) -> dict:
+    """Pairs waiting in the review queue, and as a share of the records linked (every kind)."""
+    n_review = con.execute("select count(*) from review_queue").fetchall()[0][0]
+    n_records = con.execute("select count(*) from person_records").fetchall()[0][0]
+    return {"pairs": int(n_review), "records": int(n_records), "share": _ratio(n_review, n_records) if n_records else 0.0}

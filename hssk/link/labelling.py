@@ -6,8 +6,9 @@ seen, also the rare high and low ones) and shown without their score. From the l
 for any pair of thresholds, the precision of the automatic links and the recall of what reaches a link or the
 review queue, with 95 % confidence intervals, and suggests the thresholds.
 
-Estimates weigh each band by its size (a labelled pair stands for `band size / labelled in band` pairs), and the
-intervals come from resampling the labels within each band (bootstrap). Splink's own
+Estimates weigh each band by its size (a labelled pair stands for `band size / labelled in band` pairs); the 95 %
+intervals draw each band's shares of true and false pairs above and below a threshold from their posterior
+(Dirichlet with Jeffreys' prior), so a band whose labels all agree still leaves room for what it did not see. Splink's own
 `accuracy_analysis_from_labels_table` treats the labels as the whole population, which a stratified sample is
 not: its curve would over-weigh the rare bands, so it is not used for the estimate.
 
@@ -167,20 +168,35 @@ def estimate(con: duckdb.DuckDBPyConnection, round_id: int, *, thresholds=None, 
     tp, fp, fn = _counts(p, same, weight, thresholds)
     precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
 
+    # Intervals: per band, the shares of (same, ≥ t), (different, ≥ t), (same, < t), (different, < t) drawn from
+    # their posterior (Dirichlet, Jeffreys prior ½), scaled by the band's size. Unlike resampling the labels, a
+    # band whose labels all agree still leaves room for the pairs it did not see.
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(band == b) for b in np.unique(band)]
-    boot_p = np.empty((n_boot, len(thresholds)))
-    boot_r = np.empty((n_boot, len(thresholds)))
-    for i in range(n_boot):
-        idx = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
-        btp, bfp, bfn = _counts(p[idx], same[idx], weight[idx], thresholds)
-        boot_p[i], boot_r[i] = _ratio(btp, btp + bfp), _ratio(btp, btp + bfn)
+    boot_tp = np.zeros((n_boot, len(thresholds)))
+    boot_fp = np.zeros_like(boot_tp)
+    boot_fn = np.zeros_like(boot_tp)
+    for b in np.unique(band):
+        in_band = band == b
+        size = float(per_band.loc[b, "first"])
+        above = p[in_band][None, :] >= thresholds[:, None]
+        s_b = same[in_band][None, :]
+        counts = np.stack([(above & s_b).sum(1), (above & ~s_b).sum(1), (~above & s_b).sum(1),
+                           (~above & ~s_b).sum(1)], axis=1) + 0.5
+        shares = rng.gamma(counts[None, :, :], size=(n_boot, *counts.shape))
+        shares /= shares.sum(axis=2, keepdims=True)
+        boot_tp += size * shares[:, :, 0]
+        boot_fp += size * shares[:, :, 1]
+        boot_fn += size * shares[:, :, 2]
+    boot_p, boot_r = _ratio(boot_tp, boot_tp + boot_fp), _ratio(boot_tp, boot_tp + boot_fn)
+    # As for Jeffreys' interval of a proportion: no error seen at all → the upper limit is 1.
+    p_hi = np.where(fp == 0, 1.0, np.percentile(boot_p, 97.5, axis=0))
+    r_hi = np.where(fn == 0, 1.0, np.percentile(boot_r, 97.5, axis=0))
     table = pd.DataFrame({
         "threshold": thresholds,
-        "precision": precision, "precision_lo": np.percentile(boot_p, 2.5, axis=0),
-        "precision_hi": np.percentile(boot_p, 97.5, axis=0),
-        "recall": recall, "recall_lo": np.percentile(boot_r, 2.5, axis=0),
-        "recall_hi": np.percentile(boot_r, 97.5, axis=0),
+        "precision": precision, "precision_lo": np.minimum(np.percentile(boot_p, 2.5, axis=0), precision),
+        "precision_hi": np.maximum(p_hi, precision),
+        "recall": recall, "recall_lo": np.minimum(np.percentile(boot_r, 2.5, axis=0), recall),
+        "recall_hi": np.maximum(r_hi, recall),
     })
     return Estimate(table=table, n_labels=len(labelled), n_pairs=int(n_pairs))
 

@@ -1,7 +1,8 @@
 """The Splink model: comparisons, blocking rules and settings for Vietnamese person records.
 
-Everything here is plain Splink SQL so the same model runs on DuckDB and on Spark; the only
-dialect-specific pieces are the cheap edit distances built by `_within_edits_sql`.
+The SQL is DuckDB's. Spark runs the same saved model through one path: hssk.link.spark translates the saved
+model's SQL with sqlglot (hamming(), jaro_winkler_similarity(), list_sort() … rewritten), keeping every trained
+m/u value.
 
 Input: the table built by `queries/link_input.sql` (one row per record_key; `role` is H for
 HSSK, P for the population register, A for deaths/insurance/care records).
@@ -17,7 +18,7 @@ from splink import SettingsCreator
 
 # Bump when the columns of link_input or the comparisons change: a saved model of another
 # version no longer fits the prepared table and must be re-estimated (`hssk link --retrain`).
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 
 # Pairs worth scoring: HSSK with anything, and any two different roles (HSSK–register,
 # deaths/insurance/care–HSSK or –register). Never register–register (duplicate-free) and
@@ -63,6 +64,13 @@ _FUZZY_RULES = [
     f"{_NAME} and l.birth_ym_only = r.birth_ym",
     f"{_NAME} and l.birth_ym = r.birth_ym_only",
     "l.given_ascii = r.given_ascii and l.phone = r.phone",
+    # neither an ID nor a date of birth (a record holding the name only): the full name within the village
+    f"{_NAME} and l.middle_ascii = r.middle_ascii and l.village = r.village",
+    # a typo in the given name of a record without a date of birth: the household (a few people) finds it
+    "l.household_code = r.household_code and l.given_initial = r.given_initial",
+    # … or the house: the same house number in the same village (a name typo, no date of birth, no household)
+    ("l.address_detail = r.address_detail and l.village = r.village and l.family_initial = r.family_initial"
+     " and l.given_initial = r.given_initial"),
 ]
 _PREDICTION_RULES = _BROAD_RULES + _ID_RULES + _FUZZY_RULES
 
@@ -158,14 +166,9 @@ def deterministic_rules() -> list[str]:
     return [_eligible(_ID_RULES[0])]
 
 
-def _within_edits_sql(col: str, edits: int, dialect: str) -> str:
-    """Same-length strings differing in at most `edits` positions.
-
-    DuckDB's hamming() is ~40x cheaper than Damerau-Levenshtein; Spark has no hamming, so it
-    gets Levenshtein (same answer for substitutions, a little more lenient otherwise).
-    """
-    if dialect == "spark":
-        return f"levenshtein({col}_l, {col}_r) <= {edits}"
+def _within_edits_sql(col: str, edits: int) -> str:
+    """Same-length strings differing in at most `edits` positions (DuckDB's hamming() is ~40x cheaper than
+    Damerau-Levenshtein; hssk.link.spark rewrites it for Spark)."""
     return f"length({col}_l) = length({col}_r) and hamming({col}_l, {col}_r) <= {edits}"
 
 
@@ -182,7 +185,7 @@ def retained_columns(*, explain: bool = False) -> list[str]:
     return RETAINED_COLUMNS + TF_COLUMNS if explain else RETAINED_COLUMNS
 
 
-def names_differ_sql(dialect: str = "duckdb", threshold: float = 0.9) -> str:
+def names_differ_sql(threshold: float = 0.9) -> str:
     """Guard: the given names clearly differ and the personal IDs are not the same.
 
     Splink adds up evidence as if fields were independent, but family members share the family
@@ -190,37 +193,30 @@ def names_differ_sql(dialect: str = "duckdb", threshold: float = 0.9) -> str:
     The given name is what tells them apart, so such a pair is never linked automatically (it goes
     to a reviewer instead). "Clearly" = not a likely typo: more than one edit apart (a swap of two
     letters counts as one) and not close by Jaro-Winkler. (Twins with near-identical names on the register are still kept apart by the
-    register being duplicate-free.) Written over the input columns of both records (aliases l, r).
+    register being duplicate-free.) Written over the input columns of both records (aliases l, r), in DuckDB's
+    SQL (hssk.link.spark translates it). Only evaluated on scored pairs, so Damerau-Levenshtein (a swap is one
+    edit) is affordable.
     """
-    similarity = "jaro_winkler" if dialect == "spark" else "jaro_winkler_similarity"
-    # Only evaluated on scored pairs, so Damerau-Levenshtein (a swap is one edit) is affordable.
-    edits = "levenshtein" if dialect == "spark" else "damerau_levenshtein"
     return (
         "(coalesce(l.personal_id = r.personal_id, false) = false"
         " and l.given_ascii is not null and r.given_ascii is not null"
         " and l.given_ascii <> r.given_ascii"
-        f" and {edits}(l.given_ascii, r.given_ascii) > 1"
-        f" and {similarity}(l.given_ascii, r.given_ascii) < {threshold})"
+        " and damerau_levenshtein(l.given_ascii, r.given_ascii) > 1"
+        f" and jaro_winkler_similarity(l.given_ascii, r.given_ascii) < {threshold})"
     )
 
 
-def _transposed_sql(col: str, dialect: str) -> str:
+def _transposed_sql(col: str) -> str:
     """Two digits swapped: exactly two positions differ and the multiset of digits is equal."""
-    if dialect == "spark":
-        sort = "array_sort(split({c}, ''))"
-    else:
-        sort = "list_sort(string_split({c}, ''))"
-    return (
-        f"{_within_edits_sql(col, 2, dialect)} and "
-        f"{sort.format(c=col + '_l')} = {sort.format(c=col + '_r')}"
-    )
+    sort = "list_sort(string_split({c}, ''))"
+    return f"{_within_edits_sql(col, 2)} and {sort.format(c=col + '_l')} = {sort.format(c=col + '_r')}"
 
 
 # Labels of the levels are Vietnamese: they reach the reviewer's screen and the analyst's charts.
 COLUMN_LABELS = {
     "family": "họ", "middle": "tên đệm", "given": "tên", "birth": "ngày sinh", "sex": "giới tính",
     "personal_id": "số định danh", "old_id": "CMND", "bhxh_no": "số BHXH", "village": "thôn",
-    "household_code": "mã hộ", "phone": "điện thoại",
+    "household_code": "mã hộ", "phone": "điện thoại", "address_detail": "số nhà",
 }
 
 
@@ -292,7 +288,7 @@ def middle_name_comparison() -> cl.CustomComparison:
     )
 
 
-def birth_comparison(dialect: str) -> cl.CustomComparison:
+def birth_comparison() -> cl.CustomComparison:
     """Date of birth with partial precision: 'YYYY' or 'YYYY-MM' agree as far as they go."""
     label = COLUMN_LABELS["birth"]
     both_days = "birth_day_l is not null and birth_day_r is not null"
@@ -314,7 +310,7 @@ def birth_comparison(dialect: str) -> cl.CustomComparison:
                 f"{same_year} and birth_month_l = birth_month_r and not ({both_days})"
             ).configure(label_for_charts=f"{label}: trùng tháng, không rõ ngày"),
             cll.CustomLevel(
-                f"{both_days} and {_within_edits_sql('birth_text', 1, dialect)}"
+                f"{both_days} and {_within_edits_sql('birth_text', 1)}"
             ).configure(label_for_charts=f"{label}: khác một chữ số"),
             cll.CustomLevel(
                 f"{same_year} and (birth_month_l is null or birth_month_r is null)"
@@ -325,19 +321,19 @@ def birth_comparison(dialect: str) -> cl.CustomComparison:
     )
 
 
-def id_comparison(col: str, dialect: str, *, transposition: bool) -> cl.CustomComparison:
+def id_comparison(col: str, *, transposition: bool) -> cl.CustomComparison:
     """An identifier: exact, one digit off, (optionally) two digits swapped, different."""
     label = COLUMN_LABELS[col]
     levels = [
         _null(col, label),
         cll.ExactMatchLevel(col).configure(label_for_charts=f"{label}: giống"),
-        cll.CustomLevel(_within_edits_sql(col, 1, dialect)).configure(
+        cll.CustomLevel(_within_edits_sql(col, 1)).configure(
             label_for_charts=f"{label}: khác một chữ số"
         ),
     ]
     if transposition:
         levels.append(
-            cll.CustomLevel(_transposed_sql(col, dialect)).configure(
+            cll.CustomLevel(_transposed_sql(col)).configure(
                 label_for_charts=f"{label}: đảo hai chữ số"
             )
         )
@@ -357,28 +353,29 @@ def exact_comparison(col: str) -> cl.CustomComparison:
     )
 
 
-def comparisons(dialect: str = "duckdb") -> list[cl.CustomComparison]:
+def comparisons() -> list[cl.CustomComparison]:
     return [
         name_part_comparison("family"),
         middle_name_comparison(),
         name_part_comparison("given"),
-        birth_comparison(dialect),
+        birth_comparison(),
         exact_comparison("sex"),
-        id_comparison("personal_id", dialect, transposition=True),
-        id_comparison("old_id", dialect, transposition=False),
-        id_comparison("bhxh_no", dialect, transposition=False),
+        id_comparison("personal_id", transposition=True),
+        id_comparison("old_id", transposition=False),
+        id_comparison("bhxh_no", transposition=False),
         exact_comparison("village"),
         exact_comparison("household_code"),
         exact_comparison("phone"),
+        exact_comparison("address_detail"),
     ]
 
 
-def settings(dialect: str = "duckdb", *, explain: bool = False) -> SettingsCreator:
+def settings(*, explain: bool = False) -> SettingsCreator:
     """Untrained settings. `explain=True` keeps the columns Splink's waterfall and dashboards need."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(dialect),
+        comparisons=comparisons(),
         blocking_rules_to_generate_predictions=prediction_blocking_rules(),
         additional_columns_to_retain=retained_columns(explain=explain),
         retain_matching_columns=explain,

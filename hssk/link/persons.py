@@ -37,15 +37,44 @@ from ({link_input})
 
 # Pairs above the upper threshold, strongest first: from link_predictions (joined to the nodes by key), or from
 # the run's pairs when they carry the nodes (predict.pairs_from_predictions' node_l, node_r).
+# One register person per HSSK record: an HSSK record's register candidates (its HSSK–register pairs, every
+# stored pair being above the lower threshold) are ranked by weight. With `$sole` set (the run's
+# thresholds.sole), a best candidate at least $margin stronger than the second (or the only one) is linked even
+# below the upper threshold, as long as it reaches $sole; and an HSSK record whose two best candidates are
+# within $margin is linked to neither, whatever their scores (it waits for a reviewer instead of being guessed).
 _EDGES_SQL = """
-select p.node_l as a, p.node_r as b, p.match_weight as weight
-from {pairs} as p
-where p.match_probability >= $upper and not p.names_differ
-    and not exists (
-        select 1 from decisions_standing as s
-        where s.action = 'split' and s.record_key_l in (p.record_key_l, p.record_key_r)
-    )
-order by p.match_weight desc, a, b
+with
+candidates as (
+    select
+        p.node_l as a, p.node_r as b, p.match_weight as weight, p.match_probability,
+        case when p.kind_l = 'hssk' and p.kind_r = 'population' then p.node_l
+             when p.kind_r = 'hssk' and p.kind_l = 'population' then p.node_r end as h_node
+    from {pairs} as p
+    where not p.names_differ
+        and not exists (
+            select 1 from decisions_standing as s
+            where s.action = 'split' and s.record_key_l in (p.record_key_l, p.record_key_r)
+        )
+),
+ranked as (
+    select
+        a, b, h_node, weight, match_probability,
+        row_number() over (partition by h_node order by weight desc, a, b) as rank,
+        lead(weight) over (partition by h_node order by weight desc, a, b) as next_weight
+    from candidates
+    where h_node is not null and $sole is not null
+),
+best as (
+    select a, b, h_node, match_probability, next_weight is null or weight - next_weight >= $margin as clear
+    from ranked
+    where rank = 1
+)
+select c.a, c.b, c.weight
+from candidates as c
+left join best on best.h_node = c.h_node
+where (c.match_probability >= $upper and (best.h_node is null or best.clear))
+    or (best.clear and best.a = c.a and best.b = c.b and c.match_probability >= $sole)
+order by c.weight desc, c.a, c.b
 """
 _STORED_PAIRS = """(
     select p.*, nl.node as node_l, nr.node as node_r
@@ -106,8 +135,12 @@ def _generated_id(seed_key: str, attempt: int) -> str:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float, records: pa.Table | None = None,
-            pairs: pa.Table | None = None) -> dict:
+            pairs: pa.Table | None = None, *, sole: float | None = None,
+            margin: float = clustering.AMBIGUITY_MARGIN) -> dict:
     """Recompute person_records from link_predictions of `run_id` and the standing decisions.
+
+    `sole`: the lowest probability at which an HSSK record's one clear register candidate is linked (None: only
+    pairs above `upper` link, `_EDGES_SQL`).
 
     `records` is the prepared linkage input when the caller already has it (else it is re-read), and `pairs` the
     run's pairs with their nodes (else they are read back from link_predictions).
@@ -129,7 +162,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, run_id: int, upper: float, records: 
         con.register("_link_pairs_arrow", pairs)
     try:
         source = "_link_pairs_arrow" if pairs is not None else _STORED_PAIRS.format(run_id=int(run_id))
-        edges = con.execute(_EDGES_SQL.format(pairs=source), {"upper": upper}).fetchnumpy()
+        edges = con.execute(_EDGES_SQL.format(pairs=source),
+                            {"upper": upper, "sole": sole, "margin": margin}).fetchnumpy()
     finally:
         if pairs is not None:
             con.unregister("_link_pairs_arrow")

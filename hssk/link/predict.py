@@ -130,11 +130,11 @@ def _data_summary(records: pa.Table) -> dict:
             "by_source": {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: c["values"])}}
 
 
-def predict_pairs(session: SplinkSession, threshold: float, *, dialect: str = "duckdb") -> pa.Table:
+def predict_pairs(session: SplinkSession, threshold: float) -> pa.Table:
     """Scored pairs with match_probability >= threshold, keys ordered (l < r), with the
     `names_differ` guard (see model.names_differ_sql; a Spark session brings its own, in Spark SQL)."""
     predictions = session.linker.inference.predict(threshold_match_probability=threshold)
-    names_differ = getattr(session, "names_differ_sql", None) or model.names_differ_sql(dialect)
+    names_differ = getattr(session, "names_differ_sql", None) or model.names_differ_sql()
     pairs = pairs_from_predictions(predictions, names_differ=names_differ, keys=session.keys)
     predictions.drop_table_from_database_and_remove_from_cache()
     return pairs
@@ -148,7 +148,7 @@ def pairs_from_predictions(predictions, *, names_differ: str | None = None, keys
 
     `keys`: the record keys by id when Splink scored integer ids (scoring_input); the pairs then also carry the
     ids as node_l and node_r (hssk.link.persons numbers records the same way)."""
-    names_differ = re.sub(r"\b([lr])\.(\w+)", r"p.\2_\1", names_differ or model.names_differ_sql("duckdb"))
+    names_differ = re.sub(r"\b([lr])\.(\w+)", r"p.\2_\1", names_differ or model.names_differ_sql())
     scored = predictions.query_sql(
         f"""
         select

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +33,14 @@ class LinkResult:
     n_review: int
     model_version: int | None
     timings: dict = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)  # values shared too widely to be evidence (prepare)
 
     @property
     def message(self) -> str:
-        return (f"Đã ghép nối {vn_int(self.n_records)} hồ sơ thành {vn_int(self.n_persons)} người; "
+        text = (f"Đã ghép nối {vn_int(self.n_records)} hồ sơ thành {vn_int(self.n_persons)} người; "
                 f"{vn_int(self.n_pairs)} cặp có khả năng trùng, {vn_int(self.n_review)} cặp chờ người duyệt "
                 f"(lần chạy số {self.run_id}, {self.timings.get('total', 0):.1f} giây).")
+        return "\n".join([text, *(f"Lưu ý: {f}." for f in self.findings)])
 
 
 
@@ -48,14 +51,23 @@ def linkage_config(config: dict | None = None) -> dict:
     try:
         upper = float(section.get("upper", 0.99))
         lower = float(section.get("lower", 0.5))
+        sole = float(section.get("sole", 0.5))
+        near = float(section.get("near", 0.05))
+        max_pairs_per_record = float(section.get("max_pairs_per_record", 200))
     except (TypeError, ValueError) as exc:
         raise HsskError("Ngưỡng ghép nối trong tệp cấu hình không phải là số.", str(exc)) from exc
     if not 0 < lower <= upper <= 1:
         raise HsskError("Ngưỡng ghép nối phải thỏa 0 < dưới ≤ trên ≤ 1.", f"lower={lower}, upper={upper}")
+    if not 0 < near <= lower:
+        raise HsskError("Ngưỡng 'gần giống' (near) phải thỏa 0 < near ≤ ngưỡng dưới.", f"near={near}, lower={lower}")
+    if not lower <= sole <= upper:
+        raise HsskError("Ngưỡng ghép khi chỉ có một ứng viên rõ ràng (sole) phải nằm giữa ngưỡng dưới và ngưỡng trên.",
+                        f"lower={lower}, sole={sole}, upper={upper}")
     model_path = Path(section.get("model", "data/model/linkage_model.json"))
     if not model_path.is_absolute():
         model_path = ROOT / model_path
-    return {"upper": upper, "lower": lower, "model_path": model_path}
+    return {"upper": upper, "lower": lower, "sole": sole, "near": near, "model_path": model_path,
+            "max_pairs_per_record": max_pairs_per_record}
 
 
 def _silent(fraction: float, message: str) -> None:
@@ -66,7 +78,7 @@ def _silent(fraction: float, message: str) -> None:
 INCREMENTAL_MAX_SHARE = 0.5
 
 
-def _incremental_plan(con, records: pa.Table, model_path: Path, lower: float) -> pa.Array | None:
+def _incremental_plan(con, records: pa.Table, model_path: Path, lower: float, near: float) -> pa.Array | None:
     """The is_new flag per record when the stored pairs can be reused, else None (full run).
 
     Reusable when the last finished run used the same model file and a lower threshold no higher
@@ -79,6 +91,8 @@ def _incremental_plan(con, records: pa.Table, model_path: Path, lower: float) ->
         return None
     last = json.loads(rows[0][0] or "{}")
     if last.get("model_sha256") != train.read_meta(model_path).get("sha256") or last.get("lower", 2) > lower:
+        return None
+    if last.get("near", 2) > near:  # near misses below the stored ones would be missing
         return None
     if con.execute("select count(*) from link_record_state").fetchall()[0][0] == 0:
         return None
@@ -143,11 +157,14 @@ def run_linkage(
     if records.num_rows == 0:
         raise HsskError("Chưa có dữ liệu để ghép nối: hãy nhập tệp trước.", "current_clean is empty")
 
+    findings = prepare.shared_value_findings(prepare.shared_values(con))
+    _check_pair_bound(records, settings["max_pairs_per_record"], findings)
+
     run_id = con.execute("select nextval('seq_link_run')").fetchall()[0][0]
     con.execute(
         "insert into link_runs (run_id, started_at, model_path, thresholds, n_records) "
         "values (?, current_timestamp::timestamp, ?, ?, ?)",
-        [run_id, str(model_path), json.dumps({"upper": settings["upper"], "lower": settings["lower"]}),
+        [run_id, str(model_path), json.dumps({"upper": settings["upper"], "lower": settings["lower"], "sole": settings["sole"]}),
          records.num_rows],
     )
 
@@ -155,7 +172,7 @@ def run_linkage(
     training_step = retrain or not model_path.exists()
     # Spark scores the whole table: incremental runs are for the station's DuckDB.
     is_new = (None if (training_step or full or backend == "spark")
-              else _incremental_plan(con, records, model_path, settings["lower"]))
+              else _incremental_plan(con, records, model_path, settings["lower"], settings["near"]))
     scored = records if is_new is None else records.append_column("is_new", is_new)
     say(0.10, "Huấn luyện mô hình ghép nối" if training_step else "Nạp mô hình ghép nối đã lưu")
     session, meta = predict.session_with_model(
@@ -167,12 +184,14 @@ def run_linkage(
         t = time.perf_counter()
         if is_new is None:
             say(0.45, "Tính điểm mọi cặp hồ sơ")
-            pairs = predict.predict_pairs(session, settings["lower"])
+            pairs, near = _split_near(predict.predict_pairs(session, settings["near"]), settings["lower"])
         else:
             n_new = int(pc.sum(is_new).as_py() or 0)
             say(0.45, f"Tính điểm các cặp có hồ sơ mới hoặc đã thay đổi ({vn_int(n_new)} hồ sơ)")
-            new_pairs = predict.predict_pairs(session, settings["lower"]) if n_new else None
+            new_pairs, near = (_split_near(predict.predict_pairs(session, settings["near"]), settings["lower"])
+                               if n_new else (None, None))
             kept = _kept_pairs(con, records, is_new)
+            near = _kept_near(con, records, is_new, near)
             pairs = kept if new_pairs is None else pa.concat_tables(
                 [kept, new_pairs.select(predict.PAIR_COLUMNS).cast(kept.schema)])
         timings["predict"] = time.perf_counter() - t
@@ -182,6 +201,7 @@ def run_linkage(
     t = time.perf_counter()
     say(0.75, f"Lưu {vn_int(pairs.num_rows)} cặp")
     _store_pairs(con, run_id, pairs)
+    _store_near(con, run_id, near)
     con.execute("update link_runs set n_pairs = ? where run_id = ?", [pairs.num_rows, run_id])
     timings["store"] = time.perf_counter() - t
 
@@ -189,7 +209,7 @@ def run_linkage(
     say(0.85, "Gom nhóm thành người và giữ nguyên mã người")
     # A full run's pairs carry the records' node numbers (predict.pairs_from_predictions): no join back by key.
     counts = persons.rebuild(con, run_id, settings["upper"], records=records,
-                             pairs=pairs if "node_l" in pairs.column_names else None)
+                             pairs=pairs if "node_l" in pairs.column_names else None, sole=settings["sole"])
     timings["persons"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
@@ -197,6 +217,7 @@ def run_linkage(
     n_review = con.execute("select count(*) from review_queue").fetchall()[0][0]
     summary = {**counts, "n_review": n_review, "model_version": meta.get("model_version"),
                "model_sha256": meta.get("sha256"), "lower": settings["lower"], "upper": settings["upper"],
+               "near": settings["near"], "n_near_misses": near.num_rows, "findings": findings,
                "mode": "full" if is_new is None else "incremental", "data_version": seen_data,
                "n_scored_records": records.num_rows if is_new is None else int(pc.sum(is_new).as_py() or 0),
                "timings": {k: round(v, 3) for k, v in timings.items()}}
@@ -210,7 +231,67 @@ def run_linkage(
     say(1.0, "Xong")
     return LinkResult(run_id=run_id, n_records=counts["n_records"], n_pairs=pairs.num_rows,
                       n_persons=counts["n_persons"], n_review=n_review,
-                      model_version=meta.get("model_version"), timings=timings)
+                      model_version=meta.get("model_version"), timings=timings, findings=findings)
+
+
+def _check_pair_bound(records: pa.Table, per_record: float, findings: list[str]) -> None:
+    """Refuse, before Splink is asked, a run whose blocking rules could find more candidate pairs than
+    `per_record` per record (an upper bound, prepare.pair_bound): a degenerate export ends with a message, not
+    with the machine out of memory."""
+    limit = int(per_record * records.num_rows)
+    bounds = prepare.pair_bound(records)
+    total = sum(n for _, n in bounds)
+    if total <= limit:
+        return
+    rule, worst = max(bounds, key=lambda b: b[1])
+    columns = ", ".join(dict.fromkeys(re.findall(r"l\.(\w+)", rule)))
+    raise HsskError(
+        f"Dữ liệu cần so sánh quá nhiều cặp hồ sơ (ước tính tới {vn_int(total)} cặp, giới hạn {vn_int(limit)}): "
+        f"nhiều hồ sơ có chung giá trị ở các cột {columns} ({vn_int(worst)} cặp). Hãy kiểm tra các giá trị "
+        "bị nhập giống nhau cho nhiều người trong tệp xuất rồi chạy lại."
+        + "".join(f" {f}." for f in findings),
+        f"pair bound {total} > {limit}; worst rule: {rule}")
+
+
+_NEAR_COLUMNS = ["record_key_l", "record_key_r", "kind_l", "kind_r", "match_probability"]
+
+
+def _split_near(pairs: pa.Table, lower: float) -> tuple[pa.Table, pa.Table]:
+    """The pairs at or above `lower` (stored and clustered), and the HSSK–register near misses below it."""
+    strong = pc.greater_equal(pairs.column("match_probability"), lower)
+    kinds = pc.binary_join_element_wise(pairs.column("kind_l"), pairs.column("kind_r"), "|")
+    hssk_register = pc.is_in(kinds, pa.array(["hssk|population", "population|hssk"]))
+    near = pairs.filter(pc.and_(pc.invert(strong), hssk_register)).select(_NEAR_COLUMNS)
+    return pairs.filter(strong), near
+
+
+def _kept_near(con, records: pa.Table, is_new: pa.Array, new_near: pa.Table | None) -> pa.Table:
+    """An incremental run's near misses: the stored ones between unchanged records, and the new ones."""
+    unchanged = records.filter(pc.invert(is_new)).select(["unique_id"])
+    con.register("_link_unchanged_arrow", unchanged)
+    try:
+        kept = con.sql(f"""
+            select {", ".join(_NEAR_COLUMNS)}
+            from link_near_misses
+            where record_key_l in (select unique_id from _link_unchanged_arrow)
+                and record_key_r in (select unique_id from _link_unchanged_arrow)""").to_arrow_table()
+    finally:
+        con.unregister("_link_unchanged_arrow")
+    return kept if new_near is None else pa.concat_tables([kept, new_near.cast(kept.schema)])
+
+
+def _store_near(con: duckdb.DuckDBPyConnection, run_id: int, near: pa.Table) -> None:
+    con.register("_link_near_arrow", near)
+    try:
+        con.execute("begin transaction")
+        replace_rows(con, "link_near_misses", "select ?, record_key_l, record_key_r, kind_l, kind_r, "
+                     "match_probability from _link_near_arrow", [run_id])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_link_near_arrow")
 
 
 def _store_pairs(con: duckdb.DuckDBPyConnection, run_id: int, pairs: pa.Table) -> None:
@@ -259,4 +340,6 @@ def refresh_persons(con: duckdb.DuckDBPyConnection) -> dict | None:
     run = latest_run(con)
     if run is None:
         return None
-    return persons.rebuild(con, run["run_id"], float(run["thresholds"]["upper"]))
+    sole = run["thresholds"].get("sole")
+    return persons.rebuild(con, run["run_id"], float(run["thresholds"]["upper"]),
+                           sole=None if sole is None else float(sole))

@@ -165,7 +165,9 @@ def spark_settings(settings_dict: dict) -> dict:
 def _for_spark(settings):
     if isinstance(settings, (str, os.PathLike)):
         settings = json.loads(Path(settings).read_text(encoding="utf-8"))
-    return spark_settings(settings) if isinstance(settings, dict) else settings
+    if not isinstance(settings, dict):  # a SettingsCreator: its DuckDB SQL, translated like a saved model's
+        settings = settings.create_settings_dict("duckdb")
+    return spark_settings(settings)
 
 
 # --- A Splink session on Spark, shaped like predict.SplinkSession -----------------------------------
@@ -208,7 +210,7 @@ def open_spark_session(records: pa.Table, settings_dict, *, master: str | None =
     """Register the prepared records in Spark and build a Linker with the (DuckDB) model settings.
 
     settings_dict: a saved model's settings (a dict, or the path of its JSON), rewritten by
-    spark_settings; a SettingsCreator is used as it is (build it with model.settings("spark")).
+    spark_settings; a SettingsCreator (model.settings()) is translated the same way.
     `spark`: an existing SparkSession to reuse (its JVM stays up after close()); otherwise one is
     started on `master` (default: $HSSK_SPARK_MASTER, else local[*]) and stopped by close(). Splink's intermediate tables are cached by Spark
     (memory, spilling to disk: "persist"); pass break_lineage_method="parquet" to write them to the
@@ -233,8 +235,7 @@ def open_spark_session(records: pa.Table, settings_dict, *, master: str | None =
 def names_differ_spark_sql() -> str:
     """The DuckDB `names_differ` guard rewritten for Spark, so both backends flag the same pairs.
 
-    (Translated from the DuckDB text rather than taken from model.names_differ_sql("spark"): the
-    guard's edit distance must count a swap of two letters as one edit on both backends; Splink's
+    (The guard's edit distance must count a swap of two letters as one edit on both backends; Splink's
     jar provides damerau_levenshtein() on Spark.)
     """
-    return spark_sql(model.names_differ_sql("duckdb"))
+    return spark_sql(model.names_differ_sql())

@@ -28,15 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hssk import reference  # noqa: E402
-from hssk.db import connect  # noqa: E402
-from hssk.demo import generate  # noqa: E402
-from hssk.demo.city import villages_needed, write_city_reference  # noqa: E402
-from hssk.ingest.store import import_files  # noqa: E402
-from hssk.kpi import compute  # noqa: E402
-from hssk.link import evaluate, run_linkage  # noqa: E402
-from hssk.link import predict, prepare, train  # noqa: E402
-from hssk.link.run import linkage_config  # noqa: E402
+from hssk import reference
+from hssk.db import connect
+from hssk.demo import generate
+from hssk.demo.city import villages_needed, write_city_reference
+from hssk.ingest.store import import_files
+from hssk.kpi import compute
+from hssk.link import evaluate, predict, prepare, run_linkage, train
+from hssk.link.run import linkage_config
 
 KIND_ORDER = ("population", "hssk", "deaths", "insurance", "care")
 

@@ -16,16 +16,16 @@ import pandas as pd
 from hssk import config
 
 __all__ = [
-    "ethnic_groups",
-    "province_codes",
-    "century_sex",
-    "phone_prefixes",
-    "villages",
     "admin_units",
+    "century_sex",
     "code_list",
-    "reload",
+    "ethnic_groups",
+    "phone_prefixes",
+    "province_codes",
     "reference_dir",
+    "reload",
     "using",
+    "villages",
 ]
 
 

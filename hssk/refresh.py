@@ -13,12 +13,13 @@ figures are and whether they are behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import duckdb
 
-from hssk import kpi, progress as kpi_progress
+from hssk import kpi
+from hssk import progress as kpi_progress
 from hssk.data_state import _scalar, state
 from hssk.fmt import vn_int
 from hssk.link import prepare, run_linkage

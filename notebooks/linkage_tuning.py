@@ -46,11 +46,11 @@ ROOT = Path.cwd() if (Path.cwd() / "hssk").is_dir() else Path.cwd().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from hssk import config as hssk_config  # noqa: E402
-from hssk.db import connect  # noqa: E402
-from hssk.link.evaluate import evaluate as evaluate_linkage  # noqa: E402
-from hssk.link import model, persons, predict, prepare, train  # noqa: E402
-from hssk.link.run import linkage_config  # noqa: E402
+from hssk import config as hssk_config
+from hssk.db import connect
+from hssk.link import model, persons, predict, prepare, train
+from hssk.link.evaluate import evaluate as evaluate_linkage
+from hssk.link.run import linkage_config
 
 pd.set_option("display.max_columns", 40)
 pd.set_option("display.width", 200)
@@ -155,7 +155,7 @@ if TRUTH_DIR and (Path(TRUTH_DIR) / "records.csv").exists():
 else:
     print("Không có dữ liệu đúng: sẽ dùng quyết định của người duyệt (nếu có) để chọn ngưỡng.")
 
-import pyarrow as pa  # noqa: E402
+import pyarrow as pa
 
 session = predict.open_session(pa.Table.from_pandas(frame, preserve_index=False), model.settings(explain=True))
 linker = session.linker

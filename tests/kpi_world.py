@@ -28,8 +28,8 @@ from datetime import date
 AS_OF = date(2026, 3, 31)
 GC, KT, UNKNOWN = "Giang Cao", "Khoan Tế", "Không rõ thôn"
 
-FULL_HEALTH = dict(chronic_disease="Không", vaccination="COVID-19: 3 mũi", medical_history="Không",
-                   reproductive_health="Đặt vòng tránh thai", infectious_disease="Không")
+FULL_HEALTH = {"chronic_disease": "Không", "vaccination": "COVID-19: 3 mũi", "medical_history": "Không",
+                   "reproductive_health": "Đặt vòng tránh thai", "infectious_disease": "Không"}
 
 
 def person_row(pid, name, key, birth, sex, village, **extra):
@@ -47,11 +47,11 @@ def birth_cols(birth):
         return {}
     year = int(birth[:4])
     if len(birth) == 10:
-        return dict(birth_date=date.fromisoformat(birth), birth_year=year, birth_month=int(birth[5:7]),
-                    birth_day=int(birth[8:]), birth_precision="day", birth_text=birth,
-                    birth_date_orig=f"{birth[8:]}/{birth[5:7]}/{birth[:4]}")
-    return dict(birth_date=None, birth_year=year, birth_month=None, birth_day=None, birth_precision="year",
-                birth_text=birth, birth_date_orig=birth)
+        return {"birth_date": date.fromisoformat(birth), "birth_year": year, "birth_month": int(birth[5:7]),
+                    "birth_day": int(birth[8:]), "birth_precision": "day", "birth_text": birth,
+                    "birth_date_orig": f"{birth[8:]}/{birth[5:7]}/{birth[:4]}"}
+    return {"birth_date": None, "birth_year": year, "birth_month": None, "birth_day": None, "birth_precision": "year",
+                "birth_text": birth, "birth_date_orig": birth}
 
 
 def record_like(register: dict, record_id: str, **changes):

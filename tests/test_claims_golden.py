@@ -7,9 +7,9 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
-from tests.kpi_world import AS_OF, World, birth_cols, ensure_link_tables, person_row, record_like
 
 from hssk import golden, kpi
+from tests.kpi_world import AS_OF, World, birth_cols, ensure_link_tables, person_row, record_like
 
 
 def build(con, register=None, records=({},), claims=(), insurance=(), care=(), pid="001190000001",

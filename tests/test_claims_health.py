@@ -7,9 +7,9 @@ import shutil
 from datetime import date
 
 import pytest
-from tests.kpi_world import AS_OF, FULL_HEALTH, World, ensure_link_tables, person_row, record_like
 
 from hssk import config, icd10, kpi, reference
+from tests.kpi_world import AS_OF, FULL_HEALTH, World, ensure_link_tables, person_row, record_like
 
 NOTHING = dict.fromkeys(FULL_HEALTH)
 

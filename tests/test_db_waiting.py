@@ -175,7 +175,7 @@ def test_sessions_calling_link_ensure_schema_at_once_do_not_conflict(station):
                     cur.execute("begin transaction")
                     prepare.ensure_schema(cur)
                     cur.execute("commit")
-            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            except Exception as exc:
                 errors.append(exc)
             finally:
                 cur.close()

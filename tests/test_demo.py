@@ -82,7 +82,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def truth(demo):
     d = demo["truth_dir"]
-    read = lambda name: pd.read_csv(d / name, dtype=str, keep_default_na=False)  # noqa: E731
+    read = lambda name: pd.read_csv(d / name, dtype=str, keep_default_na=False)
     return {
         "records": read("records.csv"), "persons": read("persons.csv"), "errors": read("field_errors.csv"),
         "quality": read("village_quality.csv"), "kpi": json.loads((d / "kpi_truth.json").read_text("utf-8")),
@@ -487,7 +487,7 @@ def test_true_clusters_and_pairs(demo, truth):
 def test_csv_format_writes_plain_utf8_csv(tmp_path):
     made = generate(tmp_path, residents=300, seed=3, fmt="csv")
     records = pd.read_csv(made["truth_dir"] / "records.csv", dtype=str, keep_default_na=False)
-    for kind, paths in made["files"].items():
+    for paths in made["files"].values():
         for path in paths:
             headers, rows, facts = read_table(path)
             assert path.suffix == ".csv" and facts == {"bom": False, "encoding": "utf-8", "sep": ","}

@@ -200,9 +200,8 @@ def test_bad_file_leaves_database_byte_for_byte_unchanged(tmp_path, case):
         import_files(con, [good], "hssk")
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     bad = _bad_files(tmp_path)[case]
-    with connect(db) as con:
-        with pytest.raises(HsskError) as err:
-            import_files(con, [bad], "hssk")
+    with connect(db) as con, pytest.raises(HsskError) as err:
+        import_files(con, [bad], "hssk")
     assert err.value.message  # a Vietnamese sentence, not a traceback
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
@@ -255,7 +254,7 @@ def test_prefetch_keeps_order_passes_errors_and_stops_when_the_reader_stops():
     seen = []
     with pytest.raises(ValueError, match="dòng 3"):
         for item in prefetch(failing()):
-            seen.append(item)
+            seen.append(item)  # noqa: PERF402  (the loop must stop at the failure, as an import's does)
     assert seen == [1, 2]
 
     produced = []

@@ -68,8 +68,8 @@ def test_weights_undo_the_stratification():
     """A band of 1,000 pairs with 10 labelled counts 100 times as much as each of 10 labels from a band of 10."""
     con = connect(":memory:")
     labelling.ensure_schema(con)
-    rows = ([("a%d" % i, "b%d" % i, 0.95, 1000) for i in range(10)]
-            + [("c%d" % i, "d%d" % i, 0.3, 10) for i in range(10)])
+    rows = ([(f"a{i}", f"b{i}", 0.95, 1000) for i in range(10)]
+            + [(f"c{i}", f"d{i}", 0.3, 10) for i in range(10)])
     pairs = pd.DataFrame(rows, columns=["record_key_l", "record_key_r", "match_probability", "n"])
     import pyarrow as pa
 

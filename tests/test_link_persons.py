@@ -202,10 +202,9 @@ def test_undo_of_an_accept_unmerges(linked):
 def test_the_queue_shows_first_the_pairs_that_change_a_kpi_and_says_what_waits(tmp_path):
     """An HSSK record that matches nobody (off the register) and a register person without a record, paired in
     the review band, come before a stronger pair that changes no count; queue_stakes counts them."""
-    from hssk.link.review import queue_stakes, review_pairs
-
     from hssk.db import connect
     from hssk.link.prepare import ensure_schema
+    from hssk.link.review import queue_stakes, review_pairs
 
     con = connect(":memory:")
     queue = [("hssk:A", "population:111111111111", "hssk", "population", 0.70, 1.0),

@@ -213,8 +213,8 @@ def test_twins_sharing_household_phone_and_birthday_are_not_merged(tmp_path):
             {"record_id": "T1", "full_name": "Nguyễn Văn An", **FAMILY, "personal_id": "001212000101"},
             {"record_id": "T2", "full_name": "Nguyễn Văn Bình", **FAMILY},
             # twins who are not on the register: only their given names tell them apart
-            {"record_id": "U1", "full_name": "Lê Thị Hoa", **{**FAMILY, "sex": "F", "household_code": "01589999999"}},
-            {"record_id": "U2", "full_name": "Lê Thị Huệ", **{**FAMILY, "sex": "F", "household_code": "01589999999"}},
+            {"record_id": "U1", "full_name": "Lê Thị Hoa", **FAMILY, "sex": "F", "household_code": "01589999999"},
+            {"record_id": "U2", "full_name": "Lê Thị Huệ", **FAMILY, "sex": "F", "household_code": "01589999999"},
             # a real duplicate with a typo in the given name and no ID: still one person
             {"record_id": "M1", "full_name": "Trần Thị Mai", "birth": "1980-01-02", "sex": "F", "village": "Kim Lan"},
             {"record_id": "M2", "full_name": "Trần Thị Mia", "birth": "1980-01-02", "sex": "F", "village": "Kim Lan",

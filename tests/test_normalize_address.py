@@ -6,8 +6,14 @@ import pytest
 
 from hssk import reference
 from hssk.normalize import strip_accents
-from hssk.normalize.address import (Address, _parse_text, _village_and_commune, match_village, parse_address,
-                                    village_and_old_unit)
+from hssk.normalize.address import (
+    Address,
+    _parse_text,
+    _village_and_commune,
+    match_village,
+    parse_address,
+    village_and_old_unit,
+)
 from hssk.normalize.legacy import encode_tcvn3
 
 

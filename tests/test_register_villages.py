@@ -36,7 +36,7 @@ def other_commune(tmp_path_factory):
 
 
 def test_every_register_village_gets_its_kpis(other_commune):
-    con, names, truth = other_commune
+    con, names, _truth = other_commune
     result = kpi.compute(con, "2026-11-25")
     assert set(names) <= set(result["villages"])
     unknown = result["villages"].get("Không rõ thôn", {"residents_alive": 0})["residents_alive"]

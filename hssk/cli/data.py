@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from hssk.cli.common import add_db_option, open_db, progress
+from hssk.demo.profiles import PROFILES
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
-from hssk.demo.profiles import PROFILES
 from hssk.ingest import KINDS
 from hssk.ingest.store import import_files
 from hssk.refresh import bring_up_to_date

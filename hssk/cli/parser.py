@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu (Ctrl-C).", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - a bug or an environment problem: still no traceback for the user
+    except Exception as exc:
         return _unexpected(exc)
 
 

@@ -179,7 +179,7 @@ def encode_rows(cells: Cells, encoding: Choice, text_fields: list[str]) -> None:
         rows = np.flatnonzero(encoding == enc)
         for name in text_fields:
             text_rows = rows[np.asarray(cells.cols[name][rows] != "", dtype=bool)] if len(rows) else rows
-            cells.apply(name, text_rows, lambda v, i: fn(v), COSMETIC, enc)
+            cells.apply(name, text_rows, lambda v, i, fn=fn: fn(v), COSMETIC, enc)
 
 
 # --- dates ------------------------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def kpi_truth(people: pd.DataFrame, rec: pd.DataFrame, real_bad_records: np.ndar
     totals.update({key: sums(v, group[p]) for key, v in record_counts.items()})
 
     def figures(g: int) -> dict:
-        t = {key: int(round(v[g])) for key, v in totals.items()}
+        t = {key: round(v[g]) for key, v in totals.items()}
         res = t["residents_alive"]
         out = {
             "residents_alive": res, "with_record": t["with_record"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -91,7 +91,7 @@ def per_distinct(transform: Callable) -> Callable:
         if len(encoded.dictionary) > REPEATED_SHARE * len(column):
             return transform(column, *args)
         result = transform(encoded.dictionary, *args)
-        spread = lambda array: array.take(encoded.indices)  # noqa: E731 (null index → null cell)
+        spread = lambda array: array.take(encoded.indices)
         if isinstance(result, dict):
             return {name: spread(array) for name, array in result.items()}
         if isinstance(result, (list, tuple)):
@@ -333,8 +333,8 @@ def personal_id_issues_column(pid: pa.Array, sex: pa.Array, birth_year: pa.Array
     codes = pa.array(list(reference.province_codes()))
     table = reference.century_sex()
     digits = pa.array(list(table))
-    pid_sex = pa.array([table[d][0] for d in table.keys()], S)
-    century = pa.array([table[d][1] for d in table.keys()], pa.int32())
+    pid_sex = pa.array([table[d][0] for d in table], S)
+    century = pa.array([table[d][1] for d in table], pa.int32())
     where = pc.index_in(pc.utf8_slice_codeunits(pid, 3, 4), value_set=digits)
     has_pid = pc.is_valid(pid)
     unknown = pc.and_(has_pid, pc.invert(pc.is_in(pc.utf8_slice_codeunits(pid, 0, 3), value_set=codes)))

@@ -10,9 +10,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,8 +22,15 @@ from hssk.config import ImportLimits
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
 from hssk.ingest.headers import REQUIRED, header_key, label, match_headers
-from hssk.ingest.limits import (CONTROL_RE, check_file, check_workbook, limits, may_hold_controls, raise_password,
-                                scan_text)
+from hssk.ingest.limits import (
+    CONTROL_RE,
+    check_file,
+    check_workbook,
+    limits,
+    may_hold_controls,
+    raise_password,
+    scan_text,
+)
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 100_000
@@ -160,7 +167,9 @@ def _xlsx_sheets(path: Path, kind: str, overrides, lim: ImportLimits) -> list[Sh
             first_error = first_error or exc
             continue
 
-        def chunks(head=head, idx=idx, rows_iter=rows_iter, width=len(headers), header_row=idx + 1, name=name):
+        # Defaults bind this sheet's values: the generator runs after the loop has moved to the next sheet.
+        def chunks(head=head, idx=idx, rows_iter=rows_iter, width=len(headers), header_row=idx + 1,  # noqa: B008
+                   name=name, headers=headers):
             row_no = 1
             batch = list(head[idx + 1:])
             for row in rows_iter:

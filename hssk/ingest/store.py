@@ -11,10 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Queue
-from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa

@@ -18,8 +18,8 @@ Nodes are integers 0..n-1; callers map them to record keys.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class _Groups:
         return smallest[root]
 
     @classmethod
-    def from_parent(cls, parent: np.ndarray, role: np.ndarray, rejects) -> "_Groups":
+    def from_parent(cls, parent: np.ndarray, role: np.ndarray, rejects) -> _Groups:
         """A state whose groups are the nodes sharing `parent` (a member node, pointing at itself)."""
         n = len(parent)
         groups = cls(parent=parent.astype(np.int64),

@@ -259,7 +259,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: int) -> dict:
     now = "current_timestamp::timestamp"
 
     # Persons: new ids are created, returning ones reactivated, ids left without records retired.
-    con.execute(f"""
+    con.execute("""
         create or replace temp table _link_created as
         select person_id, max(anchor_id) as personal_id
         from _link_new

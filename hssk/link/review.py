@@ -135,7 +135,7 @@ def explain_pair(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str, *, mode
     from hssk.link.run import linkage_config
 
     settings = train.load_settings(model_path or linkage_config()["model_path"])
-    left, right = (dict((k, _cell(v)) for k, v in rec.items()) for rec in _pair_records(con, key_l, key_r))
+    left, right = ({k: _cell(v) for k, v in rec.items()} for rec in _pair_records(con, key_l, key_r))
     tf_columns = sorted({level["tf_adjustment_column"] for comparison in settings["comparisons"]
                          for level in comparison["comparison_levels"] if level.get("tf_adjustment_column")})
     row = {f"{k}_l": v for k, v in left.items()} | {f"{k}_r": v for k, v in right.items()}

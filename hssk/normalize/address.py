@@ -15,8 +15,14 @@ from functools import lru_cache
 from hssk import reference
 from hssk.normalize.text import ascii_key, fix_text, strip_accents, title_case, tone_key
 
-__all__ = ["Address", "parse_address", "match_village", "village_and_old_unit", "village_spelling",
-           "village_fields"]
+__all__ = [
+    "Address",
+    "match_village",
+    "parse_address",
+    "village_and_old_unit",
+    "village_fields",
+    "village_spelling",
+]
 
 LEVELS = ("house", "village", "commune", "district", "province")
 
@@ -84,7 +90,7 @@ _LEVEL_OF = {a: lvl for lvl, a, _, _ in _LABELS} | {p: lvl for lvl, _, p, _ in _
 _NUMBERED_RE = re.compile(r"(?<![^\s,;(])(tổ|to|thôn|thon|xóm|xom|đội|doi)\s+(?:số\s+|so\s+)?\d+\w*", re.IGNORECASE)
 _SPLIT_RE = re.compile(r"\s*(?:[,;]|\s-\s|\n)\s*")
 _STRIP = " .:-–"
-_HOUSE_HINT_RE = re.compile(r"\d|^(số|so|ngõ|ngo|ngách|ngach|hẻm|hem|đường|duong|phố|pho|kiệt|kiet|sn)\b", re.I)
+_HOUSE_HINT_RE = re.compile(r"\d|^(số|so|ngõ|ngo|ngách|ngach|hẻm|hem|đường|duong|phố|pho|kiệt|kiet|sn)\b", re.IGNORECASE)
 
 
 def _has_accents(text: str) -> bool:
@@ -139,9 +145,8 @@ def _components(text: str) -> list[tuple[str | None, str]]:
 
 
 def _classify(piece: str, label_re: re.Pattern) -> tuple[str | None, str]:
-    if m := _NUMBERED_RE.match(piece):
-        if m.end() == len(piece) or not piece[m.end()].isalnum():
-            return "village", piece.strip(_STRIP)
+    if (m := _NUMBERED_RE.match(piece)) and (m.end() == len(piece) or not piece[m.end()].isalnum()):
+        return "village", piece.strip(_STRIP)
     m = label_re.match(piece)
     if not m:
         return None, piece.strip(_STRIP)

@@ -14,12 +14,12 @@ from hssk import reference
 from hssk.normalize.text import ascii_key, fix_text, is_blank
 
 __all__ = [
-    "normalize_sex",
     "normalize_ethnicity",
+    "normalize_event_kind",
     "normalize_nationality",
     "normalize_religion",
+    "normalize_sex",
     "normalize_status",
-    "normalize_event_kind",
 ]
 
 _PUNCT_RE = re.compile(r"[\s\-'’`.,_/()]+")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hssk.normalize.text import ascii_key, is_blank
 
-__all__ = ["PartialDate", "parse_date", "MIN_YEAR", "MAX_YEAR"]
+__all__ = ["MAX_YEAR", "MIN_YEAR", "PartialDate", "parse_date"]
 
 MIN_YEAR = 1800
 MAX_YEAR = 2100
@@ -74,7 +74,7 @@ def _pivot(two_digits: str) -> int:
 def _from_serial(serial: float) -> PartialDate | None:
     if not _MIN_SERIAL <= serial <= _MAX_SERIAL:
         return None
-    day = _EXCEL_EPOCH + dt.timedelta(days=int(math.floor(serial)))
+    day = _EXCEL_EPOCH + dt.timedelta(days=math.floor(serial))
     return PartialDate(day.year, day.month, day.day)
 
 

@@ -14,11 +14,11 @@ from hssk import reference
 from hssk.normalize.text import is_blank
 
 __all__ = [
-    "normalize_personal_id",
-    "personal_id_issues",
-    "normalize_old_id",
     "normalize_insurance",
+    "normalize_old_id",
+    "normalize_personal_id",
     "normalize_phone",
+    "personal_id_issues",
 ]
 
 _SEPARATORS_RE = re.compile(r"[\s.\-_]+")

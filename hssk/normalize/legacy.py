@@ -29,7 +29,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["encode_tcvn3", "decode_tcvn3", "encode_vni", "decode_vni", "detect_legacy", "repair_legacy"]
+__all__ = ["decode_tcvn3", "decode_vni", "detect_legacy", "encode_tcvn3", "encode_vni", "repair_legacy"]
 
 # --- TCVN3 (ABC, TCVN 5712:1993 VN3): one byte per letter -------------------------------------------------
 _TCVN3_CODES: dict[int, str] = {
@@ -137,9 +137,7 @@ def _known_case(chars: str) -> tuple[int, bool]:
     n = 0
     all_upper = True
     for ch in chars:
-        if ch in _TCVN3_CAPITAL_CODES:
-            n += 1
-        elif "A" <= ch <= "Z":
+        if ch in _TCVN3_CAPITAL_CODES or "A" <= ch <= "Z":
             n += 1
         elif "a" <= ch <= "z":
             n += 1
@@ -204,7 +202,7 @@ for _group, _positions, _closed in (
 ):
     for _nucleus in _group.split():
         _NUCLEI[_nucleus] = (frozenset(_positions), _closed)
-_NEEDS_FINAL = frozenset("ă â iê yê uô ươ uâ oă uyê".split())
+_NEEDS_FINAL = frozenset(["ă", "â", "iê", "yê", "uô", "ươ", "uâ", "oă", "uyê"])
 _STOP_FINALS = frozenset({"c", "ch", "p", "t"})
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _STOP_TONES = frozenset("\u0301\u0323")  # a syllable ending in c/ch/p/t takes sắc or nặng only

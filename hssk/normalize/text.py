@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from hssk.normalize.legacy import repair_legacy
 
-__all__ = ["fix_text", "title_case", "tone_key", "ascii_key", "strip_accents", "is_blank"]
+__all__ = ["ascii_key", "fix_text", "is_blank", "strip_accents", "title_case", "tone_key"]
 
 # Zero-width characters vanish; every Unicode space (NBSP, thin, ideographic …) is collapsed by str.split().
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")

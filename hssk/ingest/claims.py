@@ -32,7 +32,7 @@ from defusedxml.ElementTree import fromstring
 from hssk.errors import HsskError
 from hssk.ingest.columns import map_unique
 from hssk.ingest.headers import match_headers
-from hssk.ingest.readers import Sheet
+from hssk.ingest.sheet import Sheet
 from hssk.normalize import normalize_insurance
 
 KIND = "claims"

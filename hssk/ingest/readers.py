@@ -10,8 +10,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +19,7 @@ import pyarrow.csv as pacsv
 from hssk.config import ImportLimits
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
+from hssk.ingest.claims import read_claim_sheets
 from hssk.ingest.headers import REQUIRED, header_key, label, match_headers
 from hssk.ingest.limits import (
     CONTROL_RE,
@@ -31,25 +30,10 @@ from hssk.ingest.limits import (
     raise_password,
     scan_text,
 )
+from hssk.ingest.sheet import Sheet
 
 HEADER_SCAN_ROWS = 30
 CHUNK_ROWS = 100_000
-
-
-@dataclass
-class Sheet:
-    """One table found in a file: its header, where it starts, and its rows as text (Arrow, streaming)."""
-
-    file: Path
-    sheet: str | None
-    header_row: int  # 1-based row number of the header in the file/sheet
-    headers: list[str]
-    mapping: dict[int, str]  # column position -> field
-    chunks: Iterator[pa.Table] = field(repr=False)  # columns c0..cN (strings) + __row (1-based data row)
-
-    @property
-    def unknown_columns(self) -> list[str]:
-        return [h for i, h in enumerate(self.headers) if i not in self.mapping and h]
 
 
 def cell_text(value: object) -> str | None:
@@ -356,7 +340,6 @@ def read_sheets(path: str | Path, kind: str, overrides: dict[str, str] | None = 
     check_file(path, lim)
     suffix = path.suffix.lower()
     if kind == "claims":  # BHYT claim XML (.xml, .zip of them)
-        from hssk.ingest.claims import read_claim_sheets
         return read_claim_sheets(path, overrides)
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         return _xlsx_sheets(path, kind, overrides, lim)

@@ -25,7 +25,8 @@ from hssk.errors import HsskError, explain_failure
 from hssk.fmt import vn_int
 from hssk.ingest import KINDS, SNAPSHOT_KINDS, villages
 from hssk.ingest.limits import check_file
-from hssk.ingest.readers import Sheet, read_sheets
+from hssk.ingest.readers import read_sheets
+from hssk.ingest.sheet import Sheet
 from hssk.ingest.standardize import standardize
 
 Progress = Callable[[float, str], None]

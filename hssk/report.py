@@ -13,7 +13,6 @@ from __future__ import annotations
 import calendar
 import io
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from hssk import audit, kpi, labels, progress
 from hssk import config as hssk_config
 from hssk.errors import HsskError
 from hssk.fmt import vn_date, vn_pct
+from hssk.report_data import Period, ReportData
 from hssk.report_layout import (  # noqa: F401  (the sheet names and keys are part of this module's interface)
     CHANGE_KEYS,
     COLUMNS_FILE,
@@ -43,18 +43,6 @@ from hssk.safe_export import write_private
 
 NOTES_FILE = hssk_config.DATA_DIR / "report_notes.md"
 FINDING_LABELS = labels.FINDING_CODES  # the words live in hssk.labels
-
-
-@dataclass(frozen=True)
-class Period:
-    month: str
-    first: date
-    last: date
-    as_of: date  # last day of the month, or today while the month is running
-
-    @property
-    def label(self) -> str:
-        return f"{self.first:%m/%Y}"
 
 
 def report_period(month: str, today: date | None = None) -> Period:
@@ -107,28 +95,6 @@ def _lines(value: str | list[str] | None) -> list[str]:
     if value is None:
         return []
     return [s for s in (value.splitlines() if isinstance(value, str) else value) if s.strip()]
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Every figure and text of one month's report, gathered once (`gather`); `layout` only places them."""
-    period: Period
-    today: date
-    station: dict
-    recipient: str
-    deadline: date
-    targets: dict[str, float]
-    result: dict  # kpi.compute(con, period.as_of)
-    previous: dict  # {(village, key): value} before the month (progress.values_before)
-    previous_end: date
-    forecast: dict[str, str]  # KPI key → forecast text for the commune
-    health: dict[str, float | None]  # HEALTH_CATEGORIES column → commune share
-    findings: pd.DataFrame  # the commune's findings: field, code, count_flagged, flagged_ratio
-    fields: pd.DataFrame  # kpi.admin_fields()
-    columns: pd.DataFrame  # report_columns()
-    key_labels: dict[str, str]
-    notes: dict[str, list[str]]
-    stale_days: int
 
 
 def gather(con, month: str, *, problems: str | list[str] | None = None, proposals: str | list[str] | None = None,

@@ -1,9 +1,7 @@
-"""The layout of the monthly report: the gathered figures (`hssk.report.ReportData`) placed on three print-ready
+"""The layout of the monthly report: the gathered figures (`hssk.report_data.ReportData`) placed on three print-ready
 sheets. No database here — `hssk.report.gather` has read everything."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -11,10 +9,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hssk import kpi, labels
 from hssk.errors import HsskError
+from hssk.report_data import ReportData
 from hssk.safe_export import CELL_BORDER, format_table, neutralise, setup_print
-
-if TYPE_CHECKING:
-    from hssk.report import ReportData
 
 COLUMNS_FILE = "kpi_report_columns.csv"
 MAIN_SHEET, VILLAGE_SHEET, QUALITY_SHEET = "Báo cáo", "Theo thôn", "Chất lượng dữ liệu"

@@ -57,7 +57,7 @@ def sheet_html(ws, masked: bool) -> str:
 
 
 def report_html(data, masked: bool) -> dict[str, str]:
-    """{sheet title: HTML table} of the report laid out from its gathered figures (`hssk.report.ReportData`)."""
+    """{sheet title: HTML table} of the report laid out from its gathered figures (`hssk.report_data.ReportData`)."""
     return {ws.title: sheet_html(ws, masked) for ws in layout(data).worksheets}
 
 

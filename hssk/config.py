@@ -30,14 +30,6 @@ def station_model_path(model_path: Path) -> Path:
     return STATION_DIR / "linkage_model.json" if Path(model_path).resolve() == SHIPPED_MODEL.resolve() else model_path
 
 
-def relative_to_root(path: Path) -> str:
-    """A path as the config file writes it: relative to the project when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
-
-
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     """The database file: an explicit path, else $HSSK_DB, else data/hssk.duckdb."""
     return Path(explicit or os.environ.get("HSSK_DB") or DEFAULT_DB)

@@ -26,7 +26,7 @@
 # - `HSSK_CONFIG` — tệp cấu hình nhận ngưỡng mới (mặc định `data/config.toml`, các chú thích được giữ nguyên);
 #   mô hình lưu vào đường dẫn `[linkage] model` của tệp đó — trừ mô hình đi kèm phần mềm
 #   (`data/model/linkage_model.json`), không bao giờ bị ghi đè: khi đó mô hình mới lưu vào `data/local/` của trạm
-#   và tệp cấu hình được trỏ tới đó.
+#   và từ đó được dùng thay cho mô hình đi kèm.
 # - `HSSK_NOTEBOOK_RESIDENTS` — số người dân của bộ dữ liệu mẫu (mặc định 3000).
 # - `HSSK_NOTEBOOK_OUT` — thư mục lưu các biểu đồ dạng HTML chạy offline (mặc định `notebooks/output`).
 # - `HSSK_NOTEBOOK_SAVE` — `1` để lưu mô hình và ngưỡng đã chọn (mặc định chỉ xem, không ghi gì; hoặc đặt
@@ -66,7 +66,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 CONFIG = hssk_config.load_config()
 SETTINGS = linkage_config(CONFIG)
 print("Cấu hình:", hssk_config.CONFIG_PATH)
-MODEL_TARGET = hssk_config.station_model_path(SETTINGS["model_path"])
+MODEL_TARGET = SETTINGS["train_path"]  # never the shipped model: a station's own goes to data/local/
 print("Mô hình sẽ lưu vào (nếu chọn lưu):", MODEL_TARGET)
 print("Ngưỡng hiện tại: trên", SETTINGS["upper"], "— dưới", SETTINGS["lower"])
 
@@ -319,8 +319,6 @@ if LUU:
     CONFIG.setdefault("linkage", {})
     CONFIG["linkage"]["upper"] = upper
     CONFIG["linkage"]["lower"] = lower
-    if MODEL_TARGET != SETTINGS["model_path"]:
-        CONFIG["linkage"]["model"] = hssk_config.relative_to_root(MODEL_TARGET)
     hssk_config.save_config(CONFIG)
     print(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {MODEL_TARGET}")
     print(f"Đã ghi ngưỡng vào {hssk_config.CONFIG_PATH}: trên {upper}, dưới {lower}")

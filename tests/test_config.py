@@ -47,4 +47,15 @@ def test_a_retrained_model_never_overwrites_the_shipped_one(tmp_path):
     assert config.station_model_path(config.SHIPPED_MODEL) == config.STATION_DIR / "linkage_model.json"
     own = tmp_path / "m.json"
     assert config.station_model_path(own) == own
-    assert config.relative_to_root(config.STATION_DIR / "linkage_model.json") == "data/local/linkage_model.json"
+
+
+def test_retraining_writes_the_station_model_and_it_is_used_from_then_on(tmp_path, monkeypatch):
+    from hssk.link.run import linkage_config
+
+    monkeypatch.setattr(config, "STATION_DIR", tmp_path / "local")
+    settings = linkage_config({"linkage": {}})
+    assert settings["model_path"] == config.SHIPPED_MODEL  # nothing trained here yet: the shipped model
+    assert settings["train_path"] == tmp_path / "local" / "linkage_model.json"  # where --retrain writes
+    settings["train_path"].parent.mkdir()
+    settings["train_path"].write_text("{}", encoding="utf-8")
+    assert linkage_config({"linkage": {}})["model_path"] == settings["train_path"]

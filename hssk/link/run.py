@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hssk import audit
-from hssk.config import ROOT, load_config
+from hssk.config import ROOT, load_config, station_model_path
 from hssk.db import replace_rows
 from hssk.errors import HsskError
 from hssk.fmt import vn_int
@@ -63,11 +63,15 @@ def linkage_config(config: dict | None = None) -> dict:
     if not lower <= sole <= upper:
         raise HsskError("Ngưỡng ghép khi chỉ có một ứng viên rõ ràng (sole) phải nằm giữa ngưỡng dưới và ngưỡng trên.",
                         f"lower={lower}, sole={sole}, upper={upper}")
-    model_path = Path(section.get("model", "data/model/linkage_model.json"))
-    if not model_path.is_absolute():
-        model_path = ROOT / model_path
+    configured = Path(section.get("model", "data/model/linkage_model.json"))
+    if not configured.is_absolute():
+        configured = ROOT / configured
+    # A model trained at the station (link --retrain, the notebook) goes to the station's own folder, never over the
+    # shipped one, and is the one used from then on.
+    train_path = station_model_path(configured)
+    model_path = train_path if train_path.exists() else configured
     return {"upper": upper, "lower": lower, "sole": sole, "near": near, "model_path": model_path,
-            "max_pairs_per_record": max_pairs_per_record}
+            "train_path": train_path, "max_pairs_per_record": max_pairs_per_record}
 
 
 def _silent(fraction: float, message: str) -> None:
@@ -145,7 +149,9 @@ def run_linkage(
     """
     say = progress or _silent
     settings = linkage_config(config)
-    model_path = Path(model_path) if model_path else settings["model_path"]
+    if model_path is None:
+        model_path = settings["train_path"] if retrain else settings["model_path"]
+    model_path = Path(model_path)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     prepare.ensure_schema(con)

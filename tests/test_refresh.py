@@ -68,3 +68,30 @@ def test_nothing_to_link_yet_is_said_not_raised():
     con = connect(":memory:")
     result = refresh.bring_up_to_date(con)
     assert result.linked is None and "Chưa có dữ liệu" in result.message
+
+
+def _cli(*argv: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "hssk", *argv], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_cli_imports_without_link_give_the_figures_of_an_explicit_link(made, tmp_path):
+    """A register, an HSSK export in two parts and a death list imported from the command line, no `link`: the
+    same `kpi --json` as imports followed by an explicit full link."""
+    import json
+
+    station, explicit = tmp_path / "tram.duckdb", tmp_path / "doi_chung.duckdb"
+    for kind in ("population", "hssk", "deaths"):
+        files = [str(p) for p in made["files"][kind]]
+        out = _cli("import", *files, "--kind", kind, "--db", str(station))
+        assert "Đã cập nhật số liệu" in out
+        _cli("import", *files, "--kind", kind, "--db", str(explicit), "--no-refresh")
+    _cli("link", "--full", "--db", str(explicit))
+    figures = [json.loads(_cli("kpi", "--json", "--no-snapshot", "--as-of", "2026-11-30", "--db", str(db)))
+               for db in (station, explicit)]
+    assert figures[0] == figures[1] and figures[0]["overall"]["residents_alive"] > 700
+    assert len(made["files"]["hssk"]) == 2  # the export came in two parts

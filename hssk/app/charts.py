@@ -103,3 +103,27 @@ def waterfall_chart(steps: pd.DataFrame, title: str = "") -> go.Figure:
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis={"title": "trọng số ghép nối (log2)"},
                       separators=SEPARATORS)
     return fig
+
+
+def accuracy_chart(table: pd.DataFrame, upper: float | None = None, lower: float | None = None) -> go.Figure:
+    """Estimated precision and recall (with their 95 % intervals as bands) over the threshold, from
+    `hssk.link.labelling.estimate(...).table`; the thresholds in force as vertical lines."""
+    data = table.sort_values("threshold")
+    x = data["threshold"] * 100
+    fig = go.Figure()
+    for key, name, colour, fill in (("precision", "Độ chính xác (ghép đúng)", BLUE, "rgba(31,95,168,0.15)"),
+                                    ("recall", "Độ bao phủ (không bỏ sót)", GREEN, "rgba(11,110,79,0.15)")):
+        fig.add_scatter(x=list(x) + list(x[::-1]),
+                        y=list(data[f"{key}_hi"] * 100) + list(data[f"{key}_lo"][::-1] * 100),
+                        fill="toself", fillcolor=fill, line={"width": 0}, hoverinfo="skip",
+                        name=f"{name} — khoảng tin cậy 95 %", showlegend=True)
+        fig.add_scatter(x=x, y=data[key] * 100, mode="lines+markers", name=name, line={"color": colour},
+                        hovertemplate="ngưỡng %{x:.1f} %: %{y:.1f} %<extra></extra>")
+    for value, text, dash in ((upper, "ngưỡng trên", "dash"), (lower, "ngưỡng dưới", "dot")):
+        if value is not None:
+            fig.add_vline(x=value * 100, line_color=RED, line_dash=dash,
+                          annotation_text=f"{text} {vn_pct(value, 2)}", annotation_position="bottom left")
+    fig.update_layout(height=380, xaxis={"title": "ngưỡng xác suất", "range": [0, 100], "ticksuffix": " %"},
+                      yaxis={"title": "ước lượng", "ticksuffix": " %"}, legend={"orientation": "h", "y": -0.3},
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10}, separators=SEPARATORS)
+    return fig

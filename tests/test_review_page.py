@@ -26,7 +26,7 @@ def all_text(at: AppTest) -> str:
 
 # --- the queue --------------------------------------------------------------------------------------------
 
-def test_the_queue_says_what_waits_in_it_and_what_the_pair_changes(shared):
+def test_the_queue_says_what_waits_in_it_and_what_the_pair_changes(shared):  # noqa: F811
     con = db.connect(shared)
     stakes = queue_stakes(con)
     first = link.review_pairs(con, limit=1).iloc[0]
@@ -47,7 +47,7 @@ def test_the_queue_says_what_waits_in_it_and_what_the_pair_changes(shared):
         assert "không thay đổi chỉ tiêu nào" in text
 
 
-def test_a_preset_reason_is_one_click_and_is_recorded(fresh):
+def test_a_preset_reason_is_one_click_and_is_recorded(fresh):  # noqa: F811
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     pair = current_pair(at)
     at.button(key="preset_1").click().run()
@@ -64,7 +64,7 @@ def test_a_preset_reason_is_one_click_and_is_recorded(fresh):
     assert rows == [("accept", f"{PRESET_REASONS[1]}; đã hỏi trưởng thôn; {PRESET_REASONS[0]}", key_l, key_r)]
 
 
-def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):
+def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):  # noqa: F811
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     pair = current_pair(at)
     key_l, key_r = pair.removeprefix("reason::").split("|")
@@ -94,7 +94,7 @@ def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):
     assert undone == [(first,)]
 
 
-def test_keeping_the_standing_decision_records_nothing(fresh):
+def test_keeping_the_standing_decision_records_nothing(fresh):  # noqa: F811
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     pair = current_pair(at)
     key_l, key_r = pair.removeprefix("reason::").split("|")
@@ -136,7 +136,7 @@ def shown_pair(path: Path, round_id: int) -> dict:
         con.close()
 
 
-def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fresh, demo):
+def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fresh, demo):  # noqa: F811
     person_of = truth_of(demo["path"].parent, fresh)
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     assert "Chưa có đợt gắn nhãn nào" in all_text(at)
@@ -207,7 +207,7 @@ def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fres
 
 # --- search before create -----------------------------------------------------------------------------------
 
-def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):
+def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):  # noqa: F811
     con = db.connect(shared)
     person_id, name, birth, n_records = con.execute("""
         select p.person_id, c.full_name, c.birth_text,
@@ -238,7 +238,7 @@ def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):
     assert f"person:{person_id}" in views and any(t.startswith("lookup:" + person_id) for t in views)
 
 
-def test_the_lookup_with_nothing_typed_says_so(shared):
+def test_the_lookup_with_nothing_typed_says_so(shared):  # noqa: F811
     at = logged_in("phan_tich").switch_page("pages/tra_cuu.py").run()
     next(b for b in at.button if b.label == "Tìm").click().run()
     assert not at.exception

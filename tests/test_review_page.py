@@ -10,8 +10,10 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 from test_app import USERS, app_db, logged_in  # noqa: F401  (app_db is a fixture)
 from test_app_data import current_pair, demo, fresh, shared  # noqa: F401  (fixtures)
+from test_app_words import everything, problems
 
 from hssk import audit, config, db, link
+from hssk.app import charts
 from hssk.fmt import vn_decimal, vn_int
 from hssk.link import labelling
 from hssk.link.evaluate import _read_truth
@@ -83,6 +85,7 @@ def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):  # noq
     standing = con.execute("select decision_id, action from decisions_standing").fetchall()
     con.close()
     assert standing == [(first, "reject")]
+    assert not problems(everything(at))
 
     at.button(key="replace").click().run()
     assert not at.exception and not at.error and not at.warning
@@ -182,6 +185,7 @@ def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fres
     names = [trace.get("name") for trace in chart["data"]]
     assert "Độ chính xác (ghép đúng)" in names and "Độ bao phủ (không bỏ sót)" in names
     assert "Ngưỡng đề xuất" in all_text(at)
+    assert not problems(everything(at))
 
     con = db.connect(fresh)
     est = labelling.estimate(con, round_id)
@@ -229,6 +233,8 @@ def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):  # n
     assert found["Xác suất là người này"].iloc[0].endswith(" %")
     assert "Ngày sinh" in found["Vì sao (từng trường)"].iloc[0]
     assert "đã có hồ sơ" in at.warning[0].value
+    cells = " ".join(" ".join(map(str, row)) for row in found.itertuples(index=False))
+    assert not problems(everything(at) + "\n" + cells)
     at.button(key="lookup_open_0").click().run()
     records = at.dataframe[1].value
     assert len(records) == n_records and name in set(records["Họ và tên"])
@@ -243,3 +249,20 @@ def test_the_lookup_with_nothing_typed_says_so(shared):  # noqa: F811
     next(b for b in at.button if b.label == "Tìm").click().run()
     assert not at.exception
     assert "ít nhất một thông tin" in at.error[0].value
+
+
+def test_the_accuracy_chart_is_drawn_from_the_estimate():
+    import pandas as pd
+
+    table = pd.DataFrame({"threshold": [0.9, 0.5, 0.99], "precision": [0.97, 0.9, 1.0],
+                          "precision_lo": [0.93, 0.85, 0.98], "precision_hi": [0.99, 0.94, 1.0],
+                          "recall": [0.95, 1.0, 0.8], "recall_lo": [0.9, 0.97, 0.7], "recall_hi": [0.98, 1.0, 0.88]})
+    fig = charts.accuracy_chart(table, upper=0.99, lower=0.5)
+    lines = {trace.name: trace for trace in fig.data if trace.mode == "lines+markers"}
+    assert list(lines["Độ chính xác (ghép đúng)"].x) == [50.0, 90.0, 99.0]  # sorted by threshold, in %
+    assert list(lines["Độ chính xác (ghép đúng)"].y) == [90.0, 97.0, 100.0]
+    assert list(lines["Độ bao phủ (không bỏ sót)"].y) == [100.0, 95.0, 80.0]
+    band = next(trace for trace in fig.data if trace.fill == "toself" and "chính xác" in trace.name)
+    assert list(band.y) == [94.0, 99.0, 100.0, 98.0, 93.0, 85.0]  # upper edge, then the lower edge back
+    assert [shape.x0 for shape in fig.layout.shapes] == [99.0, 50.0]
+    assert not problems(" ".join(a.text for a in fig.layout.annotations))

@@ -22,6 +22,7 @@ INTENT = "_review_intent"
 CONFLICT = "_review_conflict"
 LABEL_INTENT = "_label_intent"
 ESTIMATE = "_label_estimate"
+PRECISION_TARGET, RECALL_TARGET = 0.999, 0.995  # what the suggested thresholds aim at (issue 14's bar)
 
 con, user = nav.page("Đối soát / trùng lặp", "review_pairs")
 session.require_data(con)
@@ -321,13 +322,24 @@ def show_estimate(round_id: int, labelled: int) -> None:
                "ứng viên. Độ bao phủ chỉ tính các cặp mô hình có so sánh.")
     st.plotly_chart(charts.accuracy_chart(est.table, upper, lower), key="accuracy_chart",
                     config=charts.PLOTLY_CONFIG)
-    new_upper, new_lower = labelling.suggest_thresholds(est)
-    st.markdown(f"**Ngưỡng đề xuất:** trên {vn_pct(new_upper, 2)}, dưới {vn_pct(new_lower, 2)} — để độ chính xác "
-                "ước lượng đạt 99,9 % và độ bao phủ đạt 99,5 % (hiện tại: trên "
-                f"{vn_pct(upper, 2)}, dưới {vn_pct(lower, 2)}).")
-    if user.can("run_linkage") and (new_upper, new_lower) != (upper, lower) and st.button(
-            "Lưu ngưỡng đề xuất và cập nhật số liệu", key="label_save_thresholds", type="primary",
-            icon=":material/save:"):
+    new_upper, new_lower = labelling.suggest_thresholds(est, precision_target=PRECISION_TARGET,
+                                                         recall_target=RECALL_TARGET)
+    reached = (est.at(new_upper)["precision"] >= PRECISION_TARGET, est.at(new_lower)["recall"] >= RECALL_TARGET)
+    goal = f"độ chính xác ước lượng đạt {vn_pct(PRECISION_TARGET)} và độ bao phủ đạt {vn_pct(RECALL_TARGET)}"
+    if not all(reached):
+        missing = [what for what, ok in zip(("độ chính xác", "độ bao phủ"), reached) if not ok]
+        st.warning(f"Với các nhãn hiện có, không ngưỡng nào đạt mục tiêu về {' và '.join(missing)} ({goal}): "
+                   "hãy gắn nhãn thêm một đợt, hoặc nhờ người phụ trách xem lại mô hình ghép nối. Ngưỡng đang "
+                   "dùng được giữ nguyên.", icon=":material/warning:")
+        return
+    st.markdown(f"**Ngưỡng đề xuất:** trên {vn_pct(new_upper, 2)}, dưới {vn_pct(new_lower, 2)} — để {goal} "
+                f"(hiện tại: trên {vn_pct(upper, 2)}, dưới {vn_pct(lower, 2)}).")
+    if (new_upper, new_lower) == (upper, lower):
+        st.caption("Ngưỡng đang dùng chính là ngưỡng đề xuất.")
+    elif not user.can("run_linkage"):
+        st.caption("Chỉ cán bộ phân tích hoặc trưởng trạm lưu được ngưỡng mới.")
+    elif st.button("Lưu ngưỡng đề xuất và cập nhật số liệu", key="label_save_thresholds", type="primary",
+                   icon=":material/save:"):
         save_thresholds(new_upper, new_lower, upper, lower)
 
 

@@ -15,8 +15,8 @@ FOUND = "_lookup_found"
 OPEN = "_lookup_open"
 RESULT_COLUMNS = {"rank": "Thứ tự", "match_probability": "Xác suất là người này", "person_id": "Mã người",
                   "kind": "Nguồn", "record_id": "Mã hồ sơ", "full_name": "Họ và tên", "birth_text": "Ngày sinh",
-                  "personal_id": "Số định danh", "village": "Thôn", "explanation": "Vì sao (từng trường)"}
-UNKNOWN = "— không rõ —"
+                  "personal_id": "Số định danh", "village": "Thôn"}
+UNKNOWN = "Không rõ"
 
 con, user = nav.page("Tra cứu người", "import_data")
 session.require_data(con)
@@ -66,15 +66,16 @@ if found is not None:
         else:
             st.success(f"Không ai đủ giống (cao nhất {vn_pct(best)}): có thể tạo hồ sơ mới.")
         shown = found.assign(rank=range(1, len(found) + 1),
-                             match_probability=[vn_pct(p) for p in found["match_probability"]],
-                             explanation=["; ".join(parts) for parts in found["explanation"]])
+                             match_probability=[vn_pct(p) for p in found["match_probability"]])
         table = labels.display(shown, RESULT_COLUMNS, {"kind": labels.KINDS})[list(RESULT_COLUMNS.values())]
         privacy.show_table(con, user, table, what="lookup:" + ",".join(found["person_id"]), key="lookup_table")
-        st.caption("Mở các hồ sơ của một người:")
-        buttons = st.columns(len(found))
-        for column, (i, row) in zip(buttons, found.iterrows()):
-            column.button(f"{i + 1}. {row['person_id']}", key=f"lookup_open_{i}", on_click=open_person,
-                          args=(row["person_id"],), icon=":material/folder_open:", use_container_width=True)
+        st.markdown("**Vì sao, từng trường** (số trong ngoặc: mức độ bằng chứng, dương là giống, âm là khác)")
+        for i, row in found.iterrows():
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(f"**{i + 1}. {row['person_id']} — {vn_pct(row['match_probability'])}**: "
+                          + ("; ".join(row["explanation"]) or "không trường nào so sánh được"))
+            right.button("Mở hồ sơ", key=f"lookup_open_{i}", on_click=open_person, args=(row["person_id"],),
+                         icon=":material/folder_open:", use_container_width=True)
 
 person = st.session_state.get(OPEN)
 if person:

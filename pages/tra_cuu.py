@@ -81,6 +81,10 @@ person = st.session_state.get(OPEN)
 if person:
     current = link.resolve_person_id(con, person) or person
     st.subheader(f"Các hồ sơ của người {current}")
+    if user.can("review_pairs") and st.button("Mở người này ở trang Đối soát (lịch sử, tách hồ sơ)",
+                                              key="lookup_to_review", icon=":material/compare_arrows:"):
+        st.session_state["person_lookup"] = current  # the person box of Đối soát's «Xem một người» tab
+        st.switch_page("pages/doi_soat.py")
     members = link.person_records(con, current)
     if members.empty:
         st.info("Không có hồ sơ nào thuộc mã người này.")

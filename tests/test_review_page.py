@@ -245,6 +245,24 @@ def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):  # n
     views = set(audit.read_log(con, action="view_personal", user_name=USERS["nhap_lieu"])["target"])
     con.close()
     assert f"person:{person_id}" in views and any(t.startswith("lookup:" + person_id) for t in views)
+    assert not [b for b in at.button if b.key == "lookup_to_review"]  # data entry does not review
+
+
+def test_an_analyst_goes_from_the_lookup_to_the_person_on_the_review_page(shared):  # noqa: F811
+    con = db.connect(shared)
+    person_id, pid = con.execute("select p.person_id, c.personal_id from current_clean c join person_records p "
+                                 "using (record_key) where c.kind = 'population' order by 1 limit 1 offset 5"
+                                 ).fetchone()
+    con.close()
+    at = logged_in("phan_tich").switch_page("pages/tra_cuu.py").run()
+    at.text_input(key="lookup_personal_id").input(pid)
+    next(b for b in at.button if b.label == "Tìm").click().run(timeout=120)
+    assert at.dataframe[0].value["Mã người"].iloc[0] == person_id
+    at.button(key="lookup_open_0").click().run()
+    at.button(key="lookup_to_review").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Đối soát / trùng lặp"
+    assert at.text_input(key="person_lookup").value == person_id
 
 
 def test_the_lookup_with_nothing_typed_says_so(shared):  # noqa: F811

@@ -139,15 +139,22 @@ def decide(action: str, key_l: str, key_r: str | None, reason: str, seen=NOT_SHO
 
 
 def carry_out_clicks() -> None:
+    # Forgotten once carried out, or refused (a role changed meanwhile): a click is never carried out twice, and
+    # nothing between reading it and writing it lets a newer run interrupt this one.
     intent = st.session_state.get(INTENT)
     if intent:
-        decide(**intent)
-        st.session_state.pop(INTENT, None)
+        try:
+            decide(**intent)
+        finally:
+            st.session_state.pop(INTENT, None)
     label = st.session_state.get(LABEL_INTENT)
     if label:
-        with session.writing():
-            labelling.record_label(con, label["round_id"], label["position"], label["label"], user.user_name)
-        st.session_state.pop(LABEL_INTENT, None)
+        try:
+            nav.require(con, user, "review_pairs")
+            with session.writing():
+                labelling.record_label(con, label["round_id"], label["position"], label["label"], user.user_name)
+        finally:
+            st.session_state.pop(LABEL_INTENT, None)
     session.show_flash()
 
 

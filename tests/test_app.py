@@ -164,10 +164,10 @@ def test_navigation_offers_exactly_the_pages_of_the_role(accounts, role):
 
 
 EXPECTED_PAGES = {
-    "truong_tram": 8,
-    "phan_tich": 7,  # no Quản trị
-    "nhap_lieu": 6,  # no review queue, no Quản trị
-    "xem": 5,  # no import, no review queue, no Quản trị
+    "truong_tram": 9,
+    "phan_tich": 8,  # no Quản trị
+    "nhap_lieu": 7,  # no review queue, no Quản trị
+    "xem": 5,  # no import, no person lookup, no review queue, no Quản trị
 }
 
 
@@ -178,6 +178,7 @@ def test_pages_per_role(role):
     assert ("pages/quan_tri.py" in paths) is (role == "truong_tram")
     assert ("pages/doi_soat.py" in paths) is (role in ("truong_tram", "phan_tich"))
     assert ("pages/nhap_du_lieu.py" in paths) is (role != "xem")
+    assert ("pages/tra_cuu.py" in paths) is (role != "xem")
 
 
 FORBIDDEN = [(role, spec) for role in sorted(USERS) for spec in nav.PAGES if not auth.can(role, spec.permission)]
@@ -203,7 +204,8 @@ def test_a_page_opened_without_login_shows_only_the_login_form(accounts, spec):
 
 
 @pytest.mark.parametrize("path", ["pages/tong_quan.py", "pages/thon.py", "pages/chat_luong.py",
-                                  "pages/doi_soat.py", "pages/cong_viec.py", "pages/bao_cao.py"])
+                                  "pages/doi_soat.py", "pages/cong_viec.py", "pages/bao_cao.py",
+                                  "pages/tra_cuu.py"])
 def test_pages_without_data_say_how_to_get_some(accounts, path):
     at = logged_in("truong_tram")
     at.switch_page(path).run()

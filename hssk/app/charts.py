@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -101,5 +102,47 @@ def waterfall_chart(steps: pd.DataFrame, title: str = "") -> go.Figure:
         decreasing={"marker": {"color": RED}}, totals={"marker": {"color": BLUE}}))
     fig.update_layout(title=title, height=max(280, 30 * len(steps) + 110), yaxis={"autorange": "reversed"},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis={"title": "trọng số ghép nối (log2)"},
+                      separators=SEPARATORS)
+    return fig
+
+
+THRESHOLD_TICKS = (0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999)
+
+
+def threshold_axis(p) -> np.ndarray:
+    """Where a threshold sits on the accuracy chart's axis: log-odds, so 99 %, 99,9 % and 99,99 % stand apart
+    (the thresholds that matter crowd near 100 % on a straight axis)."""
+    p = np.clip(np.asarray(p, dtype=float), 1e-5, 1 - 1e-5)
+    return np.log10(p / (1 - p))
+
+
+def _pct_label(p: float) -> str:
+    text = f"{p * 100:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + " %"
+
+
+def accuracy_chart(table: pd.DataFrame, upper: float | None = None, lower: float | None = None) -> go.Figure:
+    """Estimated precision and recall (with their 95 % intervals as bands) over the threshold, from
+    `hssk.link.labelling.estimate(...).table`; the thresholds in force as vertical lines. The threshold axis is
+    log-odds (`threshold_axis`), labelled in percent."""
+    data = table.sort_values("threshold")
+    x = list(threshold_axis(data["threshold"]))
+    shown = [_pct_label(t) for t in data["threshold"]]
+    fig = go.Figure()
+    for key, name, colour, fill in (("precision", "Độ chính xác (ghép đúng)", BLUE, "rgba(31,95,168,0.15)"),
+                                    ("recall", "Độ bao phủ (không bỏ sót)", GREEN, "rgba(11,110,79,0.15)")):
+        fig.add_scatter(x=x + x[::-1], y=list(data[f"{key}_hi"] * 100) + list(data[f"{key}_lo"][::-1] * 100),
+                        fill="toself", fillcolor=fill, line={"width": 0}, hoverinfo="skip",
+                        name=f"{name} — khoảng tin cậy 95 %", showlegend=True)
+        fig.add_scatter(x=x, y=list(data[key] * 100), mode="lines+markers", name=name, line={"color": colour},
+                        customdata=shown, hovertemplate="ngưỡng %{customdata}: %{y:.1f} %<extra></extra>")
+    for value, text, dash in ((upper, "ngưỡng trên", "dash"), (lower, "ngưỡng dưới", "dot")):
+        if value is not None:
+            fig.add_vline(x=float(threshold_axis(value)), line_color=RED, line_dash=dash,
+                          annotation_text=f"{text} {_pct_label(value)}", annotation_position="bottom left")
+    fig.update_layout(height=380, yaxis={"title": "ước lượng", "ticksuffix": " %"},
+                      xaxis={"title": "ngưỡng xác suất", "tickvals": list(threshold_axis(THRESHOLD_TICKS)),
+                             "ticktext": [_pct_label(t) for t in THRESHOLD_TICKS]},
+                      legend={"orientation": "h", "y": -0.3}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       separators=SEPARATORS)
     return fig

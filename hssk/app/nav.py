@@ -26,6 +26,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
     PageSpec("pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
     PageSpec("pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
+    PageSpec("pages/tra_cuu.py", "Tra cứu người", ":material/person_search:", "import_data"),
     PageSpec("pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
     PageSpec("pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
     PageSpec("pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),

@@ -185,3 +185,28 @@ def _shown_value(comparison: dict, record: dict) -> str:
     column = comparison["output_column_name"]
     value = record.get(_SHOWN.get(column, column))
     return "∅" if value is None else str(value)
+
+
+_SIDE_FIELDS = ("kind", "record_id", "full_name", "birth", "sex", "personal_id", "old_id", "insurance_no", "village",
+                "household", "phone")
+
+
+def pair_sides(con: duckdb.DuckDBPyConnection, key_l: str, key_r: str) -> pd.Series:
+    """Two records of the current snapshot side by side, in the shape of one `review_pairs` row (`<field>_l`,
+    `<field>_r`), for pairs shown outside the queue (a labelling round). No score: nothing here says how the
+    model rated the pair."""
+    ensure_schema(con)
+    rows = con.execute("""
+        select record_key, kind, record_id, full_name, birth_text as birth, sex, personal_id, old_id,
+               coalesce(social_insurance_no, insurance_card) as insurance_no, village,
+               household_code as household, phone
+        from current_clean where record_key in (?, ?)
+        qualify row_number() over (partition by record_key order by batch_id desc, row_number) = 1""",
+                       [key_l, key_r]).df()
+    by_key = {row["record_key"]: row for row in rows.to_dict("records")}
+    if key_l not in by_key or key_r not in by_key:
+        raise HsskError("Không tìm thấy đủ hai hồ sơ của cặp trong dữ liệu hiện tại.", f"{key_l}, {key_r}")
+    out = {"record_key_l": key_l, "record_key_r": key_r}
+    for side, key in (("l", key_l), ("r", key_r)):
+        out |= {f"{field}_{side}": _cell(by_key[key][field]) for field in _SIDE_FIELDS}
+    return pd.Series(out)

@@ -361,3 +361,8 @@ def display(frame: pd.DataFrame, columns: dict[str, str], values: dict[str, dict
     for column in out.columns:
         out[column] = out[column].map(lambda v: "" if is_empty(v) else vn_value(v))
     return out.rename(columns=columns)
+
+
+# --- steps of a linkage run (the command line prints their times) ---------------------------------------
+LINK_STEPS = {"prepare": "chuẩn bị", "train": "huấn luyện", "load_model": "nạp mô hình", "predict": "tính điểm",
+              "store": "lưu các cặp", "persons": "gom thành người", "total": "tổng"}

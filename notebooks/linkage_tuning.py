@@ -50,7 +50,7 @@ from hssk import config as hssk_config
 from hssk.db import connect
 from hssk.link import model, persons, predict, prepare, train
 from hssk.link.evaluate import evaluate as evaluate_linkage
-from hssk.link.run import linkage_config
+from hssk.link.run import linkage_config, with_thresholds
 
 pd.set_option("display.max_columns", 40)
 pd.set_option("display.width", 200)
@@ -316,9 +316,7 @@ if LUU:
     meta = train.save(linker, MODEL_TARGET, training=training,
                       data_summary={"n_records": records.num_rows,
                                     "by_source": frame["source"].value_counts().to_dict()})
-    CONFIG.setdefault("linkage", {})
-    CONFIG["linkage"]["upper"] = upper
-    CONFIG["linkage"]["lower"] = lower
+    CONFIG["linkage"] = with_thresholds(upper, lower, CONFIG)
     hssk_config.save_config(CONFIG)
     print(f"Đã lưu mô hình phiên bản {meta['model_version']} vào {MODEL_TARGET}")
     print(f"Đã ghi ngưỡng vào {hssk_config.CONFIG_PATH}: trên {upper}, dưới {lower}")

@@ -11,6 +11,7 @@ from hssk.errors import HsskError
 from hssk.fmt import vn_date_text, vn_decimal, vn_int, vn_pct
 from hssk.link import labelling
 from hssk.link.decisions import NOT_SHOWN
+from hssk.link.run import with_thresholds
 
 FIELDS = labels.REVIEW_FIELDS  # fields of hssk.link.review_pairs (`<field>_l` / `<field>_r`), in reading order
 SKIPPED = "_review_skipped"
@@ -360,7 +361,7 @@ def save_thresholds(new_upper: float, new_lower: float, upper: float, lower: flo
     bar = st.progress(0.0, text="Đang lưu ngưỡng")
     with session.writing():
         try:
-            config.save_config({"linkage": {"upper": new_upper, "lower": new_lower}})
+            config.save_config({"linkage": with_thresholds(new_upper, new_lower)})
             audit.record(con, user.user_name, user.role, "settings_changed", target="config.toml",
                          detail={"upper": [upper, new_upper], "lower": [lower, new_lower]})
             done = refresh.bring_up_to_date(con, lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))

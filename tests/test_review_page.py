@@ -207,7 +207,8 @@ def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fres
                                         "order by run_id desc limit 1").fetchone()[0])
     changed = audit.read_log(con, action="settings_changed")
     con.close()
-    assert thresholds == {"upper": upper, "lower": lower}  # the figures were brought up to date with them
+    # the figures were brought up to date with them (the other thresholds are kept valid around them)
+    assert (thresholds["upper"], thresholds["lower"]) == (upper, lower)
     assert len(changed) == 1 and changed.loc[0, "user_name"] == USERS["phan_tich"]
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from hssk import labels
 from hssk.cli.common import add_db_option, open_db, progress
 from hssk.config import ROOT
+from hssk.fmt import vn_decimal
 
 
 def cmd_link(args) -> int:
@@ -18,7 +20,8 @@ def cmd_link(args) -> int:
     with open_db(args, must_exist=True) as con:
         result = run_linkage(con, backend=args.backend, retrain=args.retrain, full=args.full, progress=progress)
     print(result.message)
-    steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
+    steps = ", ".join(f"{labels.LINK_STEPS.get(name, name)} {vn_decimal(seconds, 1)} giây"
+                      for name, seconds in result.timings.items())
     print(f"Thời gian từng bước: {steps}")
     return 0
 

@@ -37,7 +37,10 @@ LABELS = {"same": "Cùng một người", "different": "Hai người khác nhau"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(load_query("link_labels_schema"))
+    """Create the labelling tables once (no DDL on every page run: two sessions would conflict on the catalog)."""
+    exists = con.execute("select count(*) from information_schema.tables where table_name = 'labels'").fetchall()[0][0]
+    if not exists:
+        con.execute(load_query("link_labels_schema"))
 
 
 def _band(p: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from hssk import audit
 from hssk.config import ROOT, load_config, station_model_path
 from hssk.db import replace_rows
 from hssk.errors import HsskError
-from hssk.fmt import vn_int
+from hssk.fmt import vn_decimal, vn_int
 from hssk.ingest.store import data_version
 from hssk.link import persons, predict, prepare, train
 
@@ -39,7 +39,7 @@ class LinkResult:
     def message(self) -> str:
         text = (f"Đã ghép nối {vn_int(self.n_records)} hồ sơ thành {vn_int(self.n_persons)} người; "
                 f"{vn_int(self.n_pairs)} cặp có khả năng trùng, {vn_int(self.n_review)} cặp chờ người duyệt "
-                f"(lần chạy số {self.run_id}, {self.timings.get('total', 0):.1f} giây).")
+                f"(lần chạy số {self.run_id}, {vn_decimal(self.timings.get('total', 0), 1)} giây).")
         return "\n".join([text, *(f"Lưu ý: {f}." for f in self.findings)])
 
 
@@ -72,6 +72,19 @@ def linkage_config(config: dict | None = None) -> dict:
     model_path = train_path if train_path.exists() else configured
     return {"upper": upper, "lower": lower, "sole": sole, "near": near, "model_path": model_path,
             "train_path": train_path, "max_pairs_per_record": max_pairs_per_record}
+
+
+def with_thresholds(upper: float, lower: float, config: dict | None = None) -> dict:
+    """The [linkage] section with new upper and lower thresholds, the others kept valid around them (`sole` between
+    the two, `near` at most the lower one) — what the review page and the notebook save."""
+    section = dict((config or load_config()).get("linkage", {}))
+    section.update(upper=float(upper), lower=float(lower))
+    if "sole" in section:
+        section["sole"] = min(max(float(section["sole"]), section["lower"]), section["upper"])
+    if "near" in section:
+        section["near"] = min(float(section["near"]), section["lower"])
+    linkage_config({"linkage": section})  # refuses what would not load
+    return section
 
 
 def _silent(fraction: float, message: str) -> None:

@@ -361,3 +361,28 @@ def display(frame: pd.DataFrame, columns: dict[str, str], values: dict[str, dict
     for column in out.columns:
         out[column] = out[column].map(lambda v: "" if is_empty(v) else vn_value(v))
     return out.rename(columns=columns)
+
+
+# --- the import, quality and worklist pages (ui-import) -----------------------------------------------------
+IMPORT_ACCEPTS = {  # what each kind of file the import page takes
+    **{kind: "Nhận bảng tính Excel (.xlsx, .xlsm) hoặc tệp văn bản: .csv (UTF-8, UTF-16 hoặc Windows-1258), "
+             ".txt/.tsv «Văn bản Unicode» lưu từ Excel (UTF-16, phân cách bằng dấu tab)."
+       for kind in ("hssk", "population", "deaths", "insurance", "care")},
+    "claims": "Nhận tệp XML giám định BHYT theo QĐ 130/QĐ 4750 hoặc QĐ 4210 (.xml, có hoặc không có phong bì "
+              "GIAMDINHHS) và tệp .zip chứa nhiều tệp .xml. Mỗi hồ sơ (MA_LK) là một lượt khám.",
+}
+FINDING_CODES["control_characters"] = "Ký tự điều khiển đã bị xoá"
+FIELDS["row"] = "Cả dòng"
+VILLAGE_SPELLING_COLUMNS = {"spelling": "Cách viết trong tệp", "n_records": "Số hồ sơ", "kinds": "Có trong nguồn",
+                            "suggestion": "Thôn gợi ý"}
+WORKLIST_TITLES["health_fill"] = "Gợi ý điền thông tin sức khỏe"
+WORKLIST_TITLES["record_to_enter"] = "Hồ sơ cần nhập (bản ghi tốt nhất)"
+WORKLIST_COLUMNS.update({
+    "value_to_enter": "Giá trị cần nhập",
+    "facility": "Cơ sở khám chữa bệnh",
+    "event_date": "Ngày khám/tiêm",
+    "visit_key": "Mã lượt khám (MA_LK)",
+    "n_evidence": "Số lượt khám/tiêm làm bằng chứng",
+    "candidate_record_id": "Mã HSSK cần kiểm tra trước khi tạo",
+})
+WORKLIST_VALUES["source"] = {**WORKLIST_VALUES["source"], "claims": KINDS_LONG["claims"], "care": KINDS_LONG["care"]}

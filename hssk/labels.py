@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from hssk import audit, auth, config
-from hssk.fmt import EMPTY, is_empty, vn_value
+from hssk.fmt import EMPTY, is_empty, vn_decimal, vn_value
 
 # --- sources ----------------------------------------------------------------------------------------
 KINDS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
@@ -386,3 +386,25 @@ WORKLIST_COLUMNS.update({
     "candidate_record_id": "Mã HSSK cần kiểm tra trước khi tạo",
 })
 WORKLIST_VALUES["source"] = {**WORKLIST_VALUES["source"], "claims": KINDS_LONG["claims"], "care": KINDS_LONG["care"]}
+
+
+def import_done(result) -> str:
+    """What an import (hssk.ingest.store.ImportResult) did, in words: the kind of file named, never its code."""
+    parts = []
+    if result.batch_id is not None:
+        parts.append(f"Đã nhập {vn_value(result.n_rows)} dòng ({KINDS_LONG.get(result.kind, result.kind)}) từ "
+                     f"{len(result.files)} tệp, lô số {result.batch_id}; {vn_value(result.n_findings)} phát hiện về "
+                     "chất lượng dữ liệu.")
+    if result.skipped:
+        parts.append("Bỏ qua vì đã nhập trước đó (không có gì thay đổi): " + ", ".join(result.skipped) + ".")
+    return " ".join(parts) or "Không có gì mới để nhập."
+
+
+def refresh_done(refreshed) -> str:
+    """What hssk.refresh.bring_up_to_date did, in words (seconds with a decimal comma)."""
+    linked = refreshed.linked
+    if linked is None:
+        return refreshed.message
+    seconds = vn_decimal(float(linked.timings.get("total", 0)), 1)
+    return (f"Đã cập nhật số liệu: {vn_value(linked.n_records)} hồ sơ thuộc {vn_value(linked.n_persons)} người; "
+            f"{vn_value(linked.n_review)} cặp chờ người duyệt (lần ghép nối số {linked.run_id}, {seconds} giây).")

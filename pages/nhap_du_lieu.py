@@ -126,9 +126,9 @@ else:
                 session.data_changed()
                 st.session_state.pop("import_check", None)
                 uploads_on_disk.remove()
-                st.success(result.message or "Không có gì mới để nhập.")
+                st.success(labels.import_done(result))
                 if refreshed is not None:
-                    st.success(refreshed.message)
+                    st.success(labels.refresh_done(refreshed))
     elif check:
         st.caption("Tệp, loại dữ liệu hoặc cách gán cột đã thay đổi: hãy bấm «Kiểm tra» lại.")
 

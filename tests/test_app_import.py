@@ -85,6 +85,8 @@ def test_claim_xml_is_imported_on_the_page(accounts):
     assert "Đọc được 2 dòng" in at.success[0].value
     commit(at)
     assert count(accounts, "select count(*) from current_clean where kind = 'claims'") == 2
+    done = " ".join(m.value for m in at.success)
+    assert "Đã nhập 2 dòng (Hồ sơ giám định BHYT (XML 130/4210))" in done and "claims" not in done
     assert count(accounts, "select string_agg(record_id, ',' order by record_id) from current_clean") == "LK1,LK2"
 
 
@@ -197,6 +199,16 @@ def test_other_roles_see_the_list_but_cannot_map(station, role):
     assert any("Cách viết trong tệp" in df.value.columns for df in at.dataframe)
     assert not [b for b in at.button if b.key.startswith("quality_villages_map_")]
     assert "Chỉ trưởng trạm gán được tên thôn" in texts(at)
+
+
+def test_the_refresh_is_told_in_words():
+    from hssk.link.run import LinkResult
+    from hssk.refresh import Refreshed
+
+    linked = LinkResult(run_id=2, n_records=1345, n_pairs=1511, n_persons=408, n_review=8, model_version=None,
+                        timings={"total": 1.14})
+    assert labels.refresh_done(Refreshed(linked, 3)) == (
+        "Đã cập nhật số liệu: 1.345 hồ sơ thuộc 408 người; 8 cặp chờ người duyệt (lần ghép nối số 2, 1,1 giây).")
 
 
 def test_control_characters_and_whole_rows_have_words():

@@ -22,25 +22,27 @@ if kind == "health_fill":
     st.caption("Mỗi dòng là một nhóm thông tin sức khỏe còn thiếu trong HSSK mà hồ sơ giám định BHYT hoặc dữ liệu "
                "khám chữa bệnh, tiêm chủng đã có: giá trị cần nhập kèm nơi khám, ngày khám và mã lượt khám làm bằng "
                "chứng, mới nhất trước.")
-elif kind == "missing_record":
-    st.caption("Tìm trước khi tạo: người có một hồ sơ HSSK có thể là của mình (đang chờ đối soát) được ghi ở cột "
-               "«Xử lý»; hãy kiểm tra hồ sơ đó trước khi tạo hồ sơ mới.")
 
-frame = worklists.to_display(session.cached(worklists.build, kind, village=village, mask_ids=mask))
+raw = session.cached(worklists.build, kind, village=village, mask_ids=mask)
+if kind == "missing_record" and "candidate_record_id" in raw.columns:  # search before create (linkage's marks)
+    st.caption("Tìm trước khi tạo: người có một hồ sơ HSSK có thể là của mình (đang chờ đối soát) được ghi ở cột "
+               f"«{labels.WORKLIST_COLUMNS['action']}», kèm mã hồ sơ ở cột "
+               f"«{labels.WORKLIST_COLUMNS['candidate_record_id']}»: hãy kiểm tra hồ sơ đó trước khi tạo mới.")
+frame = worklists.to_display(raw)
 st.caption(f"{vn_int(len(frame))} dòng — {'toàn xã' if village is None else 'thôn ' + village}.")
 privacy.show_table(con, user, frame, what=f"worklist:{kind}:{village or ''}")
 
 if user.can("export_worklists"):
     suffix = file_slug(village or "toan_xa")
-    left, middle, right = st.columns(3)
-    for column, fmt in ((left, "xlsx"), (middle, "csv")):
+    left, right = st.columns(2)
+    for column, fmt in ((left, "xlsx"), (right, "csv")):
         with column:
             privacy.download_button(
                 user, f"Tải danh sách này (.{fmt})",
                 lambda c, fmt=fmt: worklists.export_bytes(c, kind, fmt, village=village, mask_ids=mask)[0],
                 f"{kind}_{suffix}.{fmt}", what=f"worklist:{kind}", key=f"dl_worklist_{fmt}",
                 detail={"village": village, "masked": mask})
-    with right:
+    with left:
         privacy.download_button(
             user, "Tải tất cả danh sách (.xlsx, mỗi danh sách một trang)",
             lambda c: worklists.export_bytes(c, worklists.ALL, "xlsx", village=village, mask_ids=mask)[0],

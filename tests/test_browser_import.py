@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,20 +36,10 @@ ALIVE = "Dân số còn sống (theo DS dân cư)"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
 
-@pytest.fixture(scope="module")
-def server(demo, tmp_path_factory):  # noqa: F811
-    base = tmp_path_factory.mktemp("import_browser")
-    db_file = base / "hssk.duckdb"
-    shutil.copy(demo["path"], db_file)
+@contextmanager
+def serve(db_file: Path, base: Path):
+    """`streamlit run app.py` on `db_file` on a free loopback port; its process group ends with the block."""
     shutil.copy(config.CONFIG_PATH, base / "config.toml")
-    con = db.connect(db_file)  # one resident alive on the register, with an HSSK record: the death to import
-    name, birth, pid = con.execute("""
-        select c.full_name, strftime(c.birth_date, '%d/%m/%Y'), c.personal_id
-        from current_clean c
-        where c.kind = 'population' and c.personal_id is not null and c.birth_precision = 'day'
-          and c.status = 'alive'
-        order by c.personal_id limit 1""").fetchone()
-    con.close()
     port = free_port()
     env = {**os.environ, "HSSK_DB": str(db_file), "HSSK_CONFIG": str(base / "config.toml")}
     with open(base / "server.log", "w") as log:
@@ -66,10 +57,27 @@ def server(demo, tmp_path_factory):  # noqa: F811
                     time.sleep(0.25)
             else:
                 pytest.fail("streamlit did not start: " + (base / "server.log").read_text())
-            yield {"url": url, "dir": base, "proc": proc, "death": (name, birth, pid), "log": base / "server.log"}
+            yield {"url": url, "dir": base, "proc": proc, "log": base / "server.log"}
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(demo, tmp_path_factory):  # noqa: F811
+    base = tmp_path_factory.mktemp("import_browser")
+    db_file = base / "hssk.duckdb"
+    shutil.copy(demo["path"], db_file)
+    con = db.connect(db_file)  # one resident alive on the register, with an HSSK record: the death to import
+    death = con.execute("""
+        select c.full_name, strftime(c.birth_date, '%d/%m/%Y'), c.personal_id
+        from current_clean c
+        where c.kind = 'population' and c.personal_id is not null and c.birth_precision = 'day'
+          and c.status = 'alive'
+        order by c.personal_id limit 1""").fetchone()
+    con.close()
+    with serve(db_file, base) as running:
+        yield {**running, "death": death}
 
 
 @pytest.fixture(scope="module")
@@ -188,4 +196,52 @@ def test_the_far_cell_workbook_is_refused_while_another_session_keeps_working(se
         clerk_context.close()
         head_context.close()
     assert "memory allocation" not in server["log"].read_text()
+    assert not only_local(requests), only_local(requests)[:5]
+
+
+REGISTER = [["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Thôn"],
+            ["001080012345", "Nguyễn Văn An", "05/03/1980", "Nam", "Kinh", "Thôn Xuân Dục"],
+            ["001180012346", "Lê Thị Bình", "06/04/1980", "Nữ", "Kinh", "Thôn Xuân Dục"]]
+HSSK = [["Mã HSSK", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Dân tộc", "Thôn"],
+        ["HS1", "Nguyễn Văn An", "05/03/1980", "Nam", "001080012345", "Kinh", "Xuân Dục"],
+        ["HS2", "Lê Thị Bình", "06/04/1980", "Nữ", "001180012346", "Kinh", "Xuân Dụk"]]  # a typo: no village
+
+
+def test_the_head_maps_a_village_spelling_in_one_click(browser, tmp_path):
+    """A station whose villages are not in villages.csv, one HSSK record spelling its village wrong: the head
+    sees it on Chất lượng with the suggested village and maps it with «Gán»; the village's figures follow."""
+    from hssk import auth
+    from hssk.ingest.store import import_files
+    from hssk.refresh import bring_up_to_date
+
+    db_file = tmp_path / "tram.duckdb"
+    with db.connect(db_file) as con:
+        auth.ensure_schema(con)
+        auth.create_first_admin(con, USERS["truong_tram"], PASSWORD)
+        import_files(con, [write_csv(tmp_path / "dc.csv", REGISTER)], "population")
+        import_files(con, [write_csv(tmp_path / "hs.csv", HSSK)], "hssk")
+        bring_up_to_date(con)
+    requests: list[str] = []
+    with serve(db_file, tmp_path) as running:
+        context, page = session(browser, running, "truong_tram", requests)
+        try:
+            go(page, "Chất lượng dữ liệu")
+            page.get_by_role("heading", name="Tên thôn chưa khớp với thôn nào").wait_for()
+            page.get_by_test_id("stMarkdown").filter(has_text="Xuân Dụk — 1 hồ sơ").first.wait_for()
+            page.screenshot(path=str(ARTIFACTS / "import_30_villages.png"))
+            box = page.get_by_test_id("stSelectbox").filter(has_text="Gán «Xuân Dụk» cho thôn").first
+            shown = box.evaluate("el => el.innerText + ' ' + [...el.querySelectorAll('input')]"
+                                 ".map(i => i.value + ' ' + (i.getAttribute('aria-label') || '')).join(' ')")
+            assert "Xuân Dục" in shown.replace("Gán «Xuân Dụk» cho thôn", ""), shown  # the suggestion, preselected
+            page.get_by_role("button", name="Gán", exact=True).first.click()
+            page.get_by_text("Đã gán «Xuân Dụk» cho thôn Xuân Dục").wait_for()
+            idle(page)
+            assert page.get_by_text("Mọi tên thôn trong các tệp đã nhập đều khớp với một thôn.").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "import_31_mapped.png"))
+        finally:
+            context.close()
+    with db.connect(db_file, read_only=True) as con:
+        from hssk import kpi
+
+        assert kpi.compute(con)["villages"]["Xuân Dục"]["kpi_admin"] == 1.0  # both records now in Xuân Dục
     assert not only_local(requests), only_local(requests)[:5]

@@ -11,11 +11,11 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
-from tests.kpi_world import AS_OF, FULL_HEALTH, World, ensure_link_tables, person_row, record_like
 
 from hssk import db, golden, kpi, labels, worklists
 from hssk.cli import main
 from hssk.errors import HsskError
+from tests.kpi_world import AS_OF, FULL_HEALTH, World, ensure_link_tables, person_row, record_like
 
 PID_A, PID_B = "001080000001", "001190000002"
 

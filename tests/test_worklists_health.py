@@ -89,6 +89,11 @@ def test_the_command_line_writes_the_health_fill_worklist(tmp_path, capsys):
     assert "Đã ghi 2 dòng" in capsys.readouterr().out
     frame = pd.read_csv(out, dtype=str)
     assert list(frame["Mã lượt khám (MA_LK)"]) == ["LK3", "LK2"]
+    book = tmp_path / "nhap_lieu.xlsx"
+    assert main(["worklist", "--kind", "record_to_enter", "--village", "khoan te", "--out", str(book),
+                 "--db", str(path), "--as-of", AS_OF.isoformat()]) == 0
+    assert "Đã ghi 1 dòng (thôn Khoan Tế)" in capsys.readouterr().out
+    assert openpyxl.load_workbook(book).sheetnames == ["Khoan Tế"]
 
 
 def test_the_record_to_enter_per_village_in_the_platform_order(health):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from hssk import audit, auth, config
-from hssk.fmt import EMPTY, is_empty, vn_value
+from hssk.fmt import EMPTY, is_empty, vn_decimal, vn_value
 
 # --- sources ----------------------------------------------------------------------------------------
 KINDS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
@@ -366,3 +366,50 @@ def display(frame: pd.DataFrame, columns: dict[str, str], values: dict[str, dict
 # --- steps of a linkage run (the command line prints their times) ---------------------------------------
 LINK_STEPS = {"prepare": "chuẩn bị", "train": "huấn luyện", "load_model": "nạp mô hình", "predict": "tính điểm",
               "store": "lưu các cặp", "persons": "gom thành người", "total": "tổng"}
+
+
+# --- the import, quality and worklist pages (ui-import) -----------------------------------------------------
+IMPORT_ACCEPTS = {  # what each kind of file the import page takes
+    **{kind: "Nhận bảng tính Excel (.xlsx, .xlsm) hoặc tệp văn bản: .csv (UTF-8, UTF-16 hoặc Windows-1258), "
+             ".txt/.tsv «Văn bản Unicode» lưu từ Excel (UTF-16, phân cách bằng dấu tab)."
+       for kind in ("hssk", "population", "deaths", "insurance", "care")},
+    "claims": "Nhận tệp XML giám định BHYT theo QĐ 130/QĐ 4750 hoặc QĐ 4210 (.xml, có hoặc không có phong bì "
+              "GIAMDINHHS) và tệp .zip chứa nhiều tệp .xml. Mỗi hồ sơ (MA_LK) là một lượt khám.",
+}
+FINDING_CODES["control_characters"] = "Ký tự điều khiển đã bị xoá"
+FIELDS["row"] = "Cả dòng"
+VILLAGE_SPELLING_COLUMNS = {"spelling": "Cách viết trong tệp", "n_records": "Số hồ sơ", "kinds": "Có trong nguồn",
+                            "suggestion": "Thôn gợi ý"}
+WORKLIST_TITLES["health_fill"] = "Gợi ý điền thông tin sức khỏe"
+WORKLIST_TITLES["record_to_enter"] = "Hồ sơ cần nhập (bản ghi tốt nhất)"
+WORKLIST_COLUMNS.update({
+    "value_to_enter": "Giá trị cần nhập",
+    "facility": "Cơ sở khám chữa bệnh",
+    "event_date": "Ngày khám/tiêm",
+    "visit_key": "Mã lượt khám (MA_LK)",
+    "n_evidence": "Số lượt khám/tiêm làm bằng chứng",
+    "candidate_record_id": "Mã HSSK cần kiểm tra trước khi tạo",
+})
+WORKLIST_VALUES["source"] = {**WORKLIST_VALUES["source"], "claims": KINDS_LONG["claims"], "care": KINDS_LONG["care"]}
+
+
+def import_done(result) -> str:
+    """What an import (hssk.ingest.store.ImportResult) did, in words: the kind of file named, never its code."""
+    parts = []
+    if result.batch_id is not None:
+        parts.append(f"Đã nhập {vn_value(result.n_rows)} dòng ({KINDS_LONG.get(result.kind, result.kind)}) từ "
+                     f"{len(result.files)} tệp, lô số {result.batch_id}; {vn_value(result.n_findings)} phát hiện về "
+                     "chất lượng dữ liệu.")
+    if result.skipped:
+        parts.append("Bỏ qua vì đã nhập trước đó (không có gì thay đổi): " + ", ".join(result.skipped) + ".")
+    return " ".join(parts) or "Không có gì mới để nhập."
+
+
+def refresh_done(refreshed) -> str:
+    """What hssk.refresh.bring_up_to_date did, in words (seconds with a decimal comma)."""
+    linked = refreshed.linked
+    if linked is None:
+        return "Chưa có dữ liệu dân cư và HSSK để ghép nối; số liệu sẽ được cập nhật sau lần nhập tiếp theo."
+    seconds = vn_decimal(float(linked.timings.get("total", 0)), 1)
+    return (f"Đã cập nhật số liệu: {vn_value(linked.n_records)} hồ sơ thuộc {vn_value(linked.n_persons)} người; "
+            f"{vn_value(linked.n_review)} cặp chờ người duyệt (lần ghép nối số {linked.run_id}, {seconds} giây).")

@@ -35,9 +35,9 @@ class Refreshed:
 
     @property
     def message(self) -> str:
-        if self.linked is None:
-            return "Chưa có dữ liệu dân cư và HSSK để ghép nối; số liệu sẽ được cập nhật sau lần nhập tiếp theo."
-        return f"Đã cập nhật số liệu: {self.linked.message}"
+        from hssk.labels import refresh_done  # the words live in hssk.labels
+
+        return refresh_done(self)
 
 
 def _ready_to_link(con) -> bool:

@@ -6,6 +6,8 @@ Vietnamese headers and labels every export uses; `mask_ids=True` hides identifie
 
     >>> frame = worklists.build(con, "missing_record", village="Giang Cao", mask_ids=True)
     >>> worklists.export(con, "duplicates", "trung_lap.xlsx")
+    >>> worklists.export(con, "health_fill", "goi_y_suc_khoe.csv", village="Giang Cao")   # newest evidence first
+    >>> worklists.export(con, "record_to_enter", "nhap_lieu.xlsx", village="Giang Cao")  # hssk.golden, form order
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ class Worklist:
 
 
 WORKLISTS: dict[str, Worklist] = {kind: Worklist(f"worklist_{kind}", labels.WORKLIST_TITLES[kind]) for kind in (
-    "missing_record", "duplicates", "deceased", "corrections", "off_register", "health_missing")}
+    "missing_record", "duplicates", "deceased", "corrections", "off_register", "health_missing", "health_fill")}
 ALL = "all"  # every list, one sheet each (.xlsx only)
 CORRECTIONS_FILE = "corrections_file"  # machine-readable corrections to apply on the HSSK platform
-KINDS = (*WORKLISTS, ALL, CORRECTIONS_FILE)
+RECORD_TO_ENTER = "record_to_enter"  # the record to enter per person (hssk.golden), in the platform's column order
+KINDS = (*WORKLISTS, ALL, CORRECTIONS_FILE, RECORD_TO_ENTER)
 
 COLUMN_LABELS = labels.WORKLIST_COLUMNS  # the words live in hssk.labels
 VALUE_LABELS = labels.WORKLIST_VALUES
@@ -133,6 +136,8 @@ def export_bytes(con, kind: str, fmt: str, *, village: str | None = None, as_of:
     if kind == CORRECTIONS_FILE:
         frame = corrections_file(con, village=village, mask_ids=mask_ids)
         return safe_export.file_bytes(frame, fmt, "corrections"), len(frame)
+    if kind == RECORD_TO_ENTER:
+        return record_to_enter_bytes(con, fmt, village=village, as_of=as_of, mask_ids=mask_ids)
     if fmt not in ("xlsx", "csv"):
         raise HsskError(f"Danh sách chỉ xuất ra .xlsx hoặc .csv (không hỗ trợ .{fmt}).", f"format {fmt!r}")
     frame = to_display(build(con, kind, village=village, as_of=as_of, mask_ids=mask_ids))
@@ -150,3 +155,26 @@ def export(con, kind: str, out: str | Path, *, village: str | None = None, as_of
     audit.record_action(con, "export", target=f"worklist:{kind}:{village or ''}",
                         detail={"rows": n_rows, "file": str(out), "masked": mask_ids})
     return n_rows
+
+
+def record_to_enter(con, *, village: str | None = None, as_of: date | str | None = None,
+                    mask_ids: bool = False) -> pd.DataFrame:
+    """The record to enter (hssk.golden): one row per person, the form's fields in the platform's column order
+    (hssk_admin_fields.csv), then the fields that differ from today's HSSK record and each value's source."""
+    from hssk import golden
+
+    frame = golden.wide(golden.records(con, kpi.resolve_as_of(as_of), village))
+    return masking.mask_frame(frame) if mask_ids else frame
+
+
+def record_to_enter_bytes(con, fmt: str, *, village: str | None = None, as_of: date | str | None = None,
+                          mask_ids: bool = False) -> tuple[bytes, int]:
+    """The record to enter as .xlsx (one sheet per village) or .csv; (file content, number of persons)."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        raise HsskError(f"Hồ sơ cần nhập chỉ xuất ra .xlsx hoặc .csv (không hỗ trợ .{fmt}).", f"format {fmt!r}")
+    frame = record_to_enter(con, village=village, as_of=as_of, mask_ids=mask_ids)
+    if fmt == "csv":
+        return safe_export.csv_bytes(frame), len(frame)
+    by_village = {str(v)[:31]: part.reset_index(drop=True) for v, part in frame.groupby("Thôn", sort=True)}
+    return safe_export.xlsx_bytes(by_village or {labels.WORKLIST_TITLES[RECORD_TO_ENTER][:31]: frame}), len(frame)

@@ -1,4 +1,5 @@
-"""Chất lượng dữ liệu: completeness per field and village, findings by kind with examples."""
+"""Chất lượng dữ liệu: completeness per field and village, the village names that match no village (the head maps
+them), findings by kind with examples."""
 
 import streamlit as st
 
@@ -22,6 +23,7 @@ else:
                     config=charts.PLOTLY_CONFIG)
 
 village = widgets.village_filter(con)
+widgets.village_mapping_section(con, user, key="quality_villages")
 FINDING_WORDS = {"kind": labels.kind_label, "field": lambda f: field_labels.get(f, f), "code": labels.finding_label,
                  "detail": labels.finding_detail}
 

@@ -20,9 +20,13 @@ KIND_LABELS = labels.KINDS_LONG
 
 con, user = nav.page("Nhập dữ liệu", "import_data")
 
+# What the readers of hssk.ingest take for each kind (claim XML for claims; workbooks and text for the others).
+ACCEPTED = {kind: ["xml", "zip"] if kind == "claims" else ["xlsx", "xlsm", "csv", "txt", "tsv"] for kind in KINDS}
+
 kind = st.selectbox("Loại dữ liệu", KINDS, format_func=KIND_LABELS.get, key="import_kind")
-uploads = st.file_uploader("Chọn tệp (.xlsx hoặc .csv) — có thể chọn nhiều tệp của cùng một lô",
-                           type=["xlsx", "xlsm", "csv"], accept_multiple_files=True, key="import_files")
+st.caption(labels.IMPORT_ACCEPTS[kind])
+uploads = st.file_uploader("Chọn tệp — có thể chọn nhiều tệp của cùng một lô", type=ACCEPTED[kind],
+                           accept_multiple_files=True, key="import_files")
 
 
 def field_options(kind: str) -> list[str]:
@@ -122,9 +126,9 @@ else:
                 session.data_changed()
                 st.session_state.pop("import_check", None)
                 uploads_on_disk.remove()
-                st.success(result.message or "Không có gì mới để nhập.")
+                st.success(labels.import_done(result))
                 if refreshed is not None:
-                    st.success(refreshed.message)
+                    st.success(labels.refresh_done(refreshed))
     elif check:
         st.caption("Tệp, loại dữ liệu hoặc cách gán cột đã thay đổi: hãy bấm «Kiểm tra» lại.")
 

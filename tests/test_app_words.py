@@ -151,6 +151,9 @@ def test_every_download_reads_in_vietnamese(words, fresh):  # noqa: F811
     names = {name for name, _ in offered}
     assert any(n.startswith("bao_cao_hssk_") for n in names) and "nhat_ky_truy_cap.csv" in names
     assert any(n.startswith("tat_ca_danh_sach_") for n in names)
+    # the worklist page's own files: each list as .csv too, the fill suggestions, the record to enter
+    assert {"health_fill_toan_xa.xlsx", "health_fill_toan_xa.csv", "missing_record_toan_xa.csv",
+            "ho_so_can_nhap_toan_xa.xlsx", "ho_so_can_nhap_toan_xa.csv"} <= names
     con = db.connect(fresh)
     try:
         bad = {}

@@ -1,4 +1,5 @@
-"""Widgets shared by the pages: the village filter, the progress section and the pair explanation."""
+"""Widgets shared by the pages: the village filter, the progress section, the pair explanation and the mapping of
+the village names found in the files."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from hssk import config, data_state, kpi, labels, progress
-from hssk.app import charts, privacy, session
+from hssk import config, data_state, kpi, labels, progress, refresh
+from hssk.app import charts, nav, privacy, session
 from hssk.auth import User
 from hssk.errors import HsskError
-from hssk.fmt import vn_date, vn_pct
+from hssk.fmt import vn_date, vn_int, vn_pct
+from hssk.ingest import villages
 
 ALL_VILLAGES = "Toàn xã"
 
@@ -85,3 +87,55 @@ def waterfall_section(link, con: duckdb.DuckDBPyConnection, key_l: str, key_r: s
         else:
             spec = getattr(result, "chart_dict", result)
             st.vega_lite_chart(spec, key=f"waterfall::{key_l}|{key_r}")
+
+
+NEW_VILLAGE = "(thôn mới — nhập tên bên cạnh)"
+MAPPING_ROWS = 30  # spellings offered for mapping at once (the most frequent first)
+
+
+def village_mapping_section(con: duckdb.DuckDBPyConnection, user: User, *, key: str = "villages") -> None:
+    """The village names found in the files that match no village (hssk.ingest.villages.unknown_spellings), with
+    their counts, kinds of file and the suggested village. The head maps each in one click to a known village or a
+    new one: the mapping applies to the data already imported, then the figures are brought up to date."""
+    st.subheader("Tên thôn chưa khớp với thôn nào")
+    found = villages.unknown_spellings(con)
+    if found.empty:
+        st.caption("Mọi tên thôn trong các tệp đã nhập đều khớp với một thôn.")
+        return
+    st.caption(f"{vn_int(len(found))} cách viết, {vn_int(int(found['n_records'].sum()))} hồ sơ chưa được xếp vào "
+               "thôn nào. Danh sách dân cư là căn cứ: gán mỗi cách viết cho một thôn (hoặc thêm thôn mới); việc gán "
+               "áp dụng ngay cho dữ liệu đã nhập, không cần nhập lại.")
+    privacy.show(labels.display(found, labels.VILLAGE_SPELLING_COLUMNS, {"kinds": _kinds}))
+    if not user.can("edit_settings"):
+        st.caption("Chỉ trưởng trạm gán được tên thôn.")
+        return
+    known = villages.known(con)
+    choices = known + [NEW_VILLAGE]
+    for i, row in enumerate(found.head(MAPPING_ROWS).itertuples(index=False)):
+        left, middle, right, button = st.columns([3, 3, 3, 1], vertical_alignment="bottom")
+        left.markdown(f"**{row.spelling}** — {vn_int(row.n_records)} hồ sơ")
+        index = choices.index(row.suggestion) if row.suggestion in choices else len(choices) - 1
+        target = middle.selectbox(f"Gán «{row.spelling}» cho thôn", choices, index=index, key=f"{key}_to_{i}")
+        typed = right.text_input("Tên thôn mới", key=f"{key}_new_{i}", disabled=target != NEW_VILLAGE)
+        village = typed.strip() if target == NEW_VILLAGE else target
+        if button.button("Gán", key=f"{key}_map_{i}", disabled=not village):
+            _map(con, user, row.spelling, village)
+
+
+def _kinds(text: str) -> str:
+    return ", ".join(labels.kind_label(k) for k in str(text).split(","))
+
+
+def _map(con: duckdb.DuckDBPyConnection, user: User, spelling: str, village: str) -> None:
+    nav.require(con, user, "edit_settings")
+    with session.writing():
+        try:
+            n = villages.map_spelling(con, spelling, village)
+            with st.spinner("Đang cập nhật số liệu theo thôn…"):
+                refresh.bring_up_to_date(con)
+        except HsskError as exc:
+            st.error(exc.message)
+            return
+    session.data_changed()
+    session.flash(f"Đã gán «{spelling}» cho thôn {village}: thôn có {vn_int(n)} hồ sơ; số liệu đã được cập nhật.")
+    st.rerun()

@@ -68,13 +68,9 @@ class ImportResult:
 
     @property
     def message(self) -> str:
-        parts = []
-        if self.batch_id is not None:
-            parts.append(f"Đã nhập {vn_int(self.n_rows)} dòng ({self.kind}) từ {len(self.files)} tệp, lô số "
-                         f"{self.batch_id}; {vn_int(self.n_findings)} phát hiện về chất lượng dữ liệu.")
-        if self.skipped:
-            parts.append("Bỏ qua vì đã nhập trước đó (không có gì thay đổi): " + ", ".join(self.skipped) + ".")
-        return " ".join(parts)
+        from hssk.labels import import_done  # the words live in hssk.labels (imported late: it reads auth, config)
+
+        return import_done(self)
 
 
 def sha256_of(path: Path) -> str:

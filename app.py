@@ -16,8 +16,7 @@ st.set_page_config(page_title="Bàn làm việc HSSK", page_icon=str(ICON), layo
 
 try:
     con = session.connection()
-    user = login.gate(con)
-    login.sidebar_account(user)
+    user = login.gate(con)  # the account box of the sidebar is drawn by the page's own gate (nav.page)
     pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=(i == 0))
              for i, spec in enumerate(nav.pages_for(user.role))]
     st.navigation(pages).run()

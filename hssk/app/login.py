@@ -195,7 +195,7 @@ def _change_fields(form_key: str, *, old_label: str = "Mật khẩu hiện tại
         old = st.text_input(old_label, type="password", key=f"{form_key}_old")
         new = st.text_input("Mật khẩu mới", type="password", key=f"{form_key}_new")
         confirm = st.text_input("Nhập lại mật khẩu mới", type="password", key=f"{form_key}_confirm")
-        submitted = st.form_submit_button("Đổi mật khẩu", type="primary")
+        submitted = st.form_submit_button("Đổi mật khẩu", type="primary", key=f"{form_key}_submit")
     return old, new, confirm, submitted
 
 

@@ -61,6 +61,7 @@ def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
     audit.set_actor(user.user_name, user.role)
     if not user.can(permission):
         denied(con, user, permission)
+    login.sidebar_account(user)  # here, not in app.py: a page run alone (AppTest, a rerun) has it too
     st.html(PAGE_STYLE)
     demo, line, behind = status(con, user)
     if demo:

@@ -287,3 +287,30 @@ def test_an_empty_station_database_has_no_banner_and_no_status_line(accounts):
     at = logged_in("truong_tram")
     assert not at.warning
     assert not [c for c in at.caption if c.value.startswith("Lần nhập gần nhất")]
+
+
+def test_login_forms_lockouts_and_their_audit_events_read_in_vietnamese(accounts):
+    from test_app_words import everything, problems
+
+    security(login_free_failures=5, account_lockout_failures=2)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    seen = [everything(at)]
+    for attempt in ("sai-mat-khau-mot", "sai-mat-khau-hai", PASSWORD):
+        at = login(at, "nhaplieu", attempt)
+        seen.append(everything(at))
+    make_account(logged_in("truong_tram"), "ytethon")
+    forced = login(AppTest.from_file(APP, default_timeout=30).run(), "ytethon", PASSWORD)
+    seen.append(everything(forced))
+    seen.append(everything(change(forced, "forced_change", PASSWORD, "ngan")))
+    security(session_idle_minutes=0)
+    idle = AppTest.from_file(APP, default_timeout=30)
+    idle.session_state[app_login.SESSION_TOKEN] = session_token("xem")
+    idle.run()  # a session ended for idleness: one more kind of audit event
+    security(session_idle_minutes=30)
+    head = logged_in("truong_tram").switch_page("pages/quan_tri.py").run()
+    head.button(key="verify_audit").click().run()
+    seen.append(everything(head))
+    text = "\n".join(seen)
+    assert "Tạm khóa đăng nhập" in text and "Tài khoản: nhaplieu" in text and "Quá lâu không thao tác" in text
+    assert not problems(text), problems(text)
+    assert not re.findall(r"\b(?:refused|wait|locked|idle|expired|inactive|account|client|failures|until)\b", text)

@@ -19,7 +19,7 @@ from test_browser import CHROMIUM, free_port, idle
 from hssk import auth, config, db
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAD, PASSWORD = "truongtram", "mat-khau-du-dai-2026"
+HEAD, VIEWER, PASSWORD = "truongtram", "canboxem", "mat-khau-du-dai-2026"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
@@ -32,6 +32,7 @@ def server(tmp_path_factory):
     con = db.connect(db_file)
     auth.ensure_schema(con)
     auth.create_first_admin(con, HEAD, PASSWORD, "Nguyễn Thị Hoa")
+    auth.create_user(con, VIEWER, PASSWORD, "xem", "Cán bộ xem", created_by=HEAD, must_change_password=False)
     con.close()
     (base / "config.toml").write_bytes(config.CONFIG_PATH.read_bytes())
     port = free_port()
@@ -116,6 +117,7 @@ def test_refresh_and_typed_addresses_keep_the_session_and_logout_ends_it(server,
 
     page.get_by_role("button", name="Đăng xuất").click()
     heading(page, "Đăng nhập")
+    page.wait_for_function("() => !location.pathname.endsWith('/bao_cao')")  # the next login starts at home
     page.wait_for_function("() => !document.cookie.includes('hssk_session=')")
     page.reload()
     heading(page, "Đăng nhập")
@@ -124,8 +126,17 @@ def test_refresh_and_typed_addresses_keep_the_session_and_logout_ends_it(server,
 
     # the old token opens nothing, even if a copy of the cookie was kept
     browser_context.add_cookies([{"name": "hssk_session", "value": token, "url": url}])
-    page.goto(url + "/bao_cao")
+    page.goto(url + "/quan_tri")
     heading(page, "Đăng nhập")
+
+    # a viewer who types the address of a page of the head's: the page's own refusal, in Vietnamese
+    page.get_by_label("Tên đăng nhập", exact=True).fill(VIEWER)
+    page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_text("không có quyền", exact=False).wait_for()
+    idle(page)
+    body = page.locator("body").inner_text()
+    assert "Page not found" not in body and "Quản trị" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Traceback" not in server["log"].read_text()
     second.close()
     page.close()

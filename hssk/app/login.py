@@ -26,6 +26,7 @@ from hssk.errors import HsskError
 COOKIE = "hssk_session"
 SESSION_TOKEN = "_hssk_session_token"  # the token of this browser session; "" once it is known to be none
 _CLEAR_COOKIE = "_hssk_clear_cookie"
+_LOGGED_OUT = "_hssk_logged_out"
 _COOKIE_BOX = "hssk_cookie"  # a hidden container that holds the cookie scripts
 _checked = threading.local()  # the gate's answer for this script run (app.py and the page both ask)
 
@@ -105,7 +106,10 @@ def _only_page(render: Callable[[], None], title: str):
     _cookie_scripts()
     pages = [st.Page(render, title=title, url_path=Path(spec.path).stem, default=(i == 0))
              for i, spec in enumerate(nav.PAGES)]
-    st.navigation(pages, position="hidden").run()
+    current = st.navigation(pages, position="hidden")
+    if st.session_state.pop(_LOGGED_OUT, False) and current is not pages[0]:
+        st.switch_page(pages[0])  # after a logout the next login starts at the home page, not the last one
+    current.run()
     st.stop()
 
 
@@ -241,6 +245,7 @@ def logout(user: User) -> None:
         st.session_state.pop(key, None)
     st.session_state[SESSION_TOKEN] = ""
     st.session_state[_CLEAR_COOKIE] = True
+    st.session_state[_LOGGED_OUT] = True
     _checked.run = None
 
 

@@ -16,10 +16,13 @@ st.set_page_config(page_title="Bàn làm việc HSSK", page_icon=str(ICON), layo
 
 try:
     con = session.connection()
-    user = login.gate(con)
-    login.sidebar_account(user)
-    pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=(i == 0))
-             for i, spec in enumerate(nav.pages_for(user.role))]
+    user = login.gate(con)  # the account box of the sidebar is drawn by the page's own gate (nav.page)
+    # Pages the role may not open stay registered but hidden: a typed address of one gets the page's own refusal
+    # in Vietnamese (and an audit record), not Streamlit's English "Page not found".
+    allowed = nav.pages_for(user.role)
+    pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=(spec == allowed[0]),
+                     visibility="visible" if spec in allowed else "hidden")
+             for spec in nav.PAGES]
     st.navigation(pages).run()
 finally:
     session.end_run()

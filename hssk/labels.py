@@ -18,6 +18,9 @@ import pandas as pd
 from hssk import audit, auth, config
 from hssk.fmt import EMPTY, is_empty, vn_decimal, vn_value
 
+
+from hssk.fmt import EMPTY, is_empty, vn_datetime, vn_value
+
 # --- sources ----------------------------------------------------------------------------------------
 KINDS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",
          "care": "Khám chữa bệnh", "claims": "Giám định BHYT"}
@@ -295,6 +298,10 @@ def audit_target(target) -> str:
         return "Chức năng " + PERMISSIONS[text]
     if text in audit.BREAK_KINDS:  # what an audit_break event found
         return audit.BREAK_KINDS[text]
+    if text in LOGIN_TARGETS:  # why a login failed or a session ended
+        return LOGIN_TARGETS[text]
+    if head in auth.LOCKOUT_SCOPES and rest:  # a lockout: "account:chixem", "client:127.0.0.1 · …"
+        return f"{auth.LOCKOUT_SCOPES[head]}: {rest}"
     if text in KINDS_LONG:
         return KINDS_LONG[text]
     if head == "worklist":
@@ -341,6 +348,8 @@ def _detail_value(key: str, value) -> str:
         return EMPTY
     if key == "role":
         return ROLES.get(value, value)
+    if key in AUDIT_MOMENT_KEYS:
+        return vn_datetime(value)
     if key == "kind":
         return kind_label(value)
     if isinstance(value, str):
@@ -413,3 +422,19 @@ def refresh_done(refreshed) -> str:
     seconds = vn_decimal(float(linked.timings.get("total", 0)), 1)
     return (f"Đã cập nhật số liệu: {vn_value(linked.n_records)} hồ sơ thuộc {vn_value(linked.n_persons)} người; "
             f"{vn_value(linked.n_review)} cặp chờ người duyệt (lần ghép nối số {linked.run_id}, {seconds} giây).")
+
+
+# --- login, sessions and the administrator's page (ui-login) --------------------------------------------
+USER_PASSWORD_COLUMNS = {"must_change_password": "Phải đổi mật khẩu", "password_changed_at": "Đổi mật khẩu lúc"}
+LOCKOUT_COLUMNS = {"scope": "Loại", "subject": "Tài khoản / máy", "failures": "Số lần sai",
+                   "last_failure_at": "Lần sai gần nhất", "locked_until": "Khóa đến", "minutes_left": "Còn (phút)"}
+LOGIN_TARGETS = {  # the target of login_failed (the attempt's status) and of session_ended (why it ended)
+    "refused": "Sai tên đăng nhập hoặc mật khẩu", "wait": "Thử lại khi chưa hết thời gian chờ",
+    "locked": "Thử khi đang bị tạm khóa", "idle": "Quá lâu không thao tác", "expired": "Hết thời hạn phiên",
+    "password": "Mật khẩu đã được đổi hoặc đặt lại", "inactive": "Tài khoản đã ngừng hoạt động",
+    "logout": "Đăng xuất",
+}
+AUDIT_DETAIL_KEYS.update({"client": "máy / trình duyệt", "failures": "số lần sai", "until": "khóa đến",
+                          "minutes": "số phút", "must_change_password": "phải đổi mật khẩu",
+                          "sessions_ended": "số phiên đã kết thúc"})
+AUDIT_MOMENT_KEYS = {"until"}

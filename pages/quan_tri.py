@@ -4,15 +4,20 @@ import datetime as dt
 
 import streamlit as st
 
-from hssk import audit, auth, config, labels, reference, safe_export
-from hssk.app import nav, privacy, session
+from hssk import audit, auth, config, fmt, labels, reference, refresh, safe_export
+from hssk.app import nav, privacy, session, widgets
+from hssk.db import transaction
 from hssk.errors import HsskError
+from hssk.ingest import villages
 
 con, user = nav.page("Quản trị", "manage_users")
 
 def save_account(target, row, role, active, password) -> dict | None:
-    """Apply the changes made to one account; the changes made (None after an error, shown)."""
+    """Apply the changes made to one account; the changes made (None after an error, shown). A new password is a
+    reset: the user must change it at the next login and their open sessions end (auth records password_reset)."""
     try:
+        if password:  # checked first: a refused password changes nothing else
+            auth.validate_password(password, target, display_name=row["display_name"])
         changes = {}
         if role != row["role"]:
             auth.set_role(con, target, role)
@@ -20,14 +25,14 @@ def save_account(target, row, role, active, password) -> dict | None:
         if active != bool(row["active"]):
             auth.set_active(con, target, active)
             changes["active"] = [bool(row["active"]), active]
+        if changes:
+            audit.record(con, user.user_name, user.role, "user_changed", target=target, detail=changes)
         if password:
-            auth.set_password(con, target, password)
+            auth.set_password(con, target, password, must_change=True)
             changes["password"] = "reset"
     except HsskError as exc:
         st.error(exc.message)
         return None
-    if changes:
-        audit.record(con, user.user_name, user.role, "user_changed", target=target, detail=changes)
     return changes
 
 
@@ -41,13 +46,42 @@ def audit_view(log):
                                                       "target": labels.audit_target, "detail": labels.audit_detail})
 
 
+AUDIT_CHECK = "_hssk_audit_check"  # the last check of this browser session: (when, codes, AuditCheck)
+
+
+def audit_check_section():
+    """The audit log's self-check (`audit.verify`): intact, or every break in words; and the checkpoint code to
+    write down. It walks the whole log, so it runs when asked, not on every rerun."""
+    st.markdown("**Kiểm tra nhật ký**")
+    st.caption("Phần mềm đọc lại toàn bộ nhật ký, tính lại chuỗi băm và chữ ký, so với mốc lưu ngoài cơ sở dữ liệu: "
+               "phát hiện dòng bị sửa, bị xóa, bị cắt bớt ở cuối hay cả nhật ký bị xóa. Hãy ghi lại mã kiểm tra "
+               "(ví dụ vào sổ hoặc báo cáo tháng): lần sau nhập lại mã đó để chắc rằng nhật ký vẫn còn nguyên đến "
+               "sự kiện ấy.")
+    codes_text = st.text_input("Mã kiểm tra đã ghi lại trước đây (không bắt buộc; nhiều mã cách nhau bằng dấu phẩy)",
+                               key="audit_checkpoints")
+    if st.button("Kiểm tra nhật ký", icon=":material/verified_user:", key="verify_audit"):
+        nav.require(con, user, "view_audit")
+        codes = tuple(c.strip() for c in codes_text.replace(";", ",").split(",") if c.strip())
+        st.session_state[AUDIT_CHECK] = (dt.datetime.now(), codes, audit.verify(con, checkpoints=codes))
+    held = st.session_state.get(AUDIT_CHECK)
+    if held is None:
+        return
+    at, codes, check = held
+    head, *rest = check.lines()
+    where = st.success if check.ok else st.error
+    verdict = "Nhật ký nguyên vẹn." if check.ok else "NHẬT KÝ ĐÃ BỊ CAN THIỆP."
+    where("  \n".join([f"{verdict} Kiểm tra lúc {fmt.vn_datetime(at)}. {head}"] + rest))
+    if check.checkpoint:
+        st.markdown(f"Mã kiểm tra để ghi lại: **{check.checkpoint}**")
+
+
 tab_users, tab_settings, tab_villages, tab_log = st.tabs(
     ["Tài khoản", "Chiến dịch và ngưỡng", "Danh sách thôn", "Nhật ký truy cập"])
 
 # --- accounts ------------------------------------------------------------------------------------
 with tab_users:
-    accounts = auth.list_users(con)
-    privacy.show(labels.display(accounts, labels.USER_COLUMNS, {"role": labels.ROLES}))
+    accounts = auth.list_users(con, password_state=True)
+    privacy.show(labels.display(accounts, labels.USER_COLUMNS | labels.USER_PASSWORD_COLUMNS, {"role": labels.ROLES}))
 
     with st.form("new_user", clear_on_submit=True):
         st.markdown("**Tạo tài khoản mới**")
@@ -82,15 +116,38 @@ with tab_users:
                             format_func=labels.ROLES.get, key=f"edit_role::{target}")
         active = c2.checkbox("Đang hoạt động", value=bool(row["active"]), key=f"edit_active::{target}")
         password = c3.text_input("Đặt lại mật khẩu (để trống nếu không đổi)", type="password",
-                                 key=f"edit_password::{target}")
+                                 key=f"edit_password::{target}",
+                                 help="Người dùng phải đổi mật khẩu này ở lần đăng nhập sau; các phiên đang mở của "
+                                      "họ kết thúc ngay.")
         if st.button("Lưu thay đổi", key="save_user"):
             nav.require(con, user, "manage_users")
             with session.writing():
                 changes = save_account(target, row, role, active, password)
             if changes is not None:
-                if changes:
+                if changes.get("password"):
+                    session.flash(f"Đã đặt lại mật khẩu của {target}: người dùng phải đổi mật khẩu ở lần đăng nhập "
+                                  "sau; các phiên đang mở của họ đã kết thúc.")
+                elif changes:
                     session.flash(f"Đã lưu tài khoản {target}.")
                 st.rerun()
+
+    # --- lockouts ---
+    st.markdown("**Đăng nhập đang bị tạm khóa**")
+    lockouts = auth.list_lockouts(con)
+    if lockouts.empty:
+        st.caption("Không có tài khoản hay máy nào đang bị tạm khóa đăng nhập.")
+    else:
+        privacy.show(labels.display(lockouts, labels.LOCKOUT_COLUMNS, {"scope": auth.LOCKOUT_SCOPES}))
+        choices = list(lockouts[["scope", "subject"]].itertuples(index=False, name=None))
+        chosen = st.selectbox("Mở khóa cho", choices, key="lockout_choice",
+                              format_func=lambda c: f"{auth.LOCKOUT_SCOPES.get(c[0], c[0])}: {c[1]}")
+        if st.button("Mở khóa", icon=":material/lock_open:", key="clear_lockout"):
+            nav.require(con, user, "manage_users")
+            with session.writing():
+                auth.clear_lockout(con, *chosen)
+            session.flash(f"Đã mở khóa đăng nhập cho {auth.LOCKOUT_SCOPES.get(chosen[0], chosen[0]).lower()} "
+                          f"{chosen[1]}.")
+            st.rerun()
 
 
 # --- campaign and thresholds ---------------------------------------------------------------------
@@ -137,8 +194,9 @@ with tab_settings:
 
 # --- villages ------------------------------------------------------------------------------------
 with tab_villages:
-    st.caption("Tên thôn chuẩn dùng trong báo cáo và danh sách công việc; «Tên khác» cách nhau bằng dấu |. "
-               "Thay đổi áp dụng cho các lần nhập sau.")
+    widgets.village_mapping_section(con, user, key="admin_villages")
+    st.caption("Danh sách dân cư quyết định có những thôn nào; bảng dưới đây thêm tên chuẩn, tên khác (cách nhau bằng "
+               "dấu |) và xã cũ. Thay đổi áp dụng ngay cho dữ liệu đã nhập.")
     current = reference.villages().rename(columns=VILLAGE_COLUMNS)
     current["Ghi chú"] = current["Ghi chú"].str.replace(UNCONFIRMED, UNCONFIRMED_VI, regex=False)
     edited = st.container(key="editor_villages").data_editor(
@@ -153,12 +211,16 @@ with tab_villages:
         if clean["village"].duplicated().any():
             st.error("Có tên thôn bị trùng: " + ", ".join(sorted(set(clean["village"][clean["village"].duplicated()]))))
         else:
-            with session.writing():
+            with session.writing(), st.spinner("Đang áp dụng danh sách thôn cho dữ liệu đã nhập…"):
                 clean.to_csv(reference.reference_dir() / "villages.csv", index=False, encoding="utf-8")
                 reference.reload()
                 audit.record(con, user.user_name, user.role, "settings_changed", target="villages.csv",
                              detail={"villages": len(clean)})
-            session.flash(f"Đã lưu {len(clean)} thôn.")
+                with transaction(con):
+                    villages.resolve(con)
+                refresh.bring_up_to_date(con)
+            session.data_changed()
+            session.flash(f"Đã lưu {len(clean)} thôn và cập nhật số liệu.")
             st.rerun()
 
 # --- audit log -----------------------------------------------------------------------------------
@@ -172,11 +234,7 @@ with tab_log:
         action = c2.selectbox("Hành động", [None] + list(audit.ACTIONS),
                               format_func=lambda v: "Tất cả" if v is None else labels.ACTIONS[v], key="log_action")
         privacy.show(audit_view(audit.read_log(con, user_name=who, action=action)))
-        broken = audit.verify_chain(con)
-        if broken:
-            st.error(f"Nhật ký đã bị sửa hoặc xoá ở các dòng: {', '.join(map(str, broken[:20]))}.")
-        else:
-            st.caption("Chuỗi băm của nhật ký nguyên vẹn (không có dòng nào bị sửa hoặc xoá).")
+        audit_check_section()
         privacy.download_button(user, "Tải nhật ký (.csv)",
                                 lambda c: safe_export.csv_bytes(audit_view(audit.read_log(c, limit=1_000_000))),
                                 "nhat_ky_truy_cap.csv", what="audit_log", key="dl_audit")

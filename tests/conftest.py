@@ -33,3 +33,16 @@ def shared_world():
     build_world(con)
     yield con
     con.close()
+
+
+@pytest.fixture
+def reference_copy(tmp_path):
+    """A copy of data/reference that the code reads inside the test (edit it freely)."""
+    import shutil
+
+    from hssk import config, reference
+
+    directory = tmp_path / "reference"
+    shutil.copytree(config.REFERENCE_DIR, directory)
+    with reference.using(directory):
+        yield directory

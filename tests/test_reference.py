@@ -1,10 +1,8 @@
 """Reference tables: shapes, codes as strings, the editable villages list, directory override and reload()."""
 
-import shutil
 
-import pytest
 
-from hssk import config, reference
+from hssk import reference
 from hssk.normalize import match_village, normalize_phone
 from hssk.normalize.text import ascii_key
 
@@ -61,14 +59,6 @@ def test_directory_override(tmp_path):
     (tmp_path / "villages.csv").write_text("village,aliases,old_unit,note\nThôn Mới,TM,Đa Tốn,test\n", encoding="utf-8")
     assert reference.villages(tmp_path)["village"].tolist() == ["Thôn Mới"]
     assert len(reference.villages()) > 1  # the default directory is untouched
-
-
-@pytest.fixture
-def reference_copy(tmp_path):
-    directory = tmp_path / "reference"
-    shutil.copytree(config.REFERENCE_DIR, directory)
-    with reference.using(directory):
-        yield directory
 
 
 def test_reload_picks_up_an_edited_villages_file(reference_copy):

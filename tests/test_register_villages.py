@@ -72,3 +72,22 @@ def test_mapping_an_unknown_spelling_changes_the_kpis_without_reimport(tmp_path)
     assert con.execute("select cells from raw_rows order by rec_uid").fetchall() == raw_before
     actions = con.execute("select target from audit_log where action = 'settings_changed'").fetchall()
     assert actions == [("thôn",)]
+
+
+def test_an_alias_added_to_villages_csv_applies_to_the_data_already_imported(tmp_path, reference_copy):
+    import pandas as pd
+
+    from hssk.db import transaction
+
+    con = connect(":memory:")
+    header = ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Thôn"]
+    rows = [["001080012345", "Nguyễn Văn An", "05/03/1980", "Nam", "Xóm Gốm"]]
+    import_files(con, [write_csv(tmp_path / "dc.csv", [header] + rows)], "population")
+    assert con.execute("select village from current_clean").fetchall() == [("Gốm",)]  # the register's own name
+    table = pd.read_csv(reference_copy / "villages.csv", dtype=str, keep_default_na=False)
+    table.loc[table["village"] == "Bát Tràng", "aliases"] += "|Xóm Gốm"
+    table.to_csv(reference_copy / "villages.csv", index=False)
+    reference.reload()
+    with transaction(con):
+        villages.resolve(con)
+    assert con.execute("select village, village_from from current_clean").fetchall() == [("Bát Tràng", "reference")]

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import duckdb
 import streamlit as st
 
-from hssk import audit, auth
+from hssk import audit, auth, config, data_state
 from hssk.app import login, session
 from hssk.auth import User
+from hssk.demo.load import is_demo
+from hssk.fmt import vn_datetime
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,63 @@ def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:
     audit.set_actor(user.user_name, user.role)
     if not user.can(permission):
         denied(con, user, permission)
+    login.sidebar_account(user)  # here, not in app.py: a page run alone (AppTest, a rerun) has it too
     st.html(PAGE_STYLE)
+    demo, line, behind = status(con, user)
+    if demo:
+        st.warning(DEMO_BANNER, icon=":material/science:")
     st.title(title)
+    if line:
+        (st.warning if behind else st.caption)(line)
     session.show_flash()
     return con, user
+
+
+DEMO_BANNER = ("**DỮ LIỆU MẪU** — đây là một xã giả lập để tập dùng phần mềm, không phải dữ liệu của trạm. "
+               "Để làm việc với dữ liệu của trạm, đóng phần mềm rồi mở cơ sở dữ liệu riêng của trạm: "
+               "`make run DB=data/hssk.duckdb`.")
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes with every import, undo and linkage run (started or finished): the key of the cached data state."""
+    parts = []
+    for sql in ("select max(batch_id), count(undone_at) from import_batches",
+                "select max(run_id), count(finished_at) from link_runs"):
+        try:
+            parts.append(str(con.execute(sql).fetchall()[0]))
+        except duckdb.CatalogException:  # a table a later step creates
+            parts.append("-")
+    return "|".join(parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _data_state(db_file: str, fingerprint: str) -> tuple[bool, data_state.DataState]:
+    con = session.new_cursor()
+    try:
+        return is_demo(con), data_state.state(con)
+    finally:
+        con.close()
+
+
+def status(con: duckdb.DuckDBPyConnection, user: User) -> tuple[bool, str, bool]:
+    """(demo database?, the page's one-line data state, whether the figures are behind the data).
+
+    The state is read once per data state (`_fingerprint`: imports, undos, linkage runs), not on every page."""
+    demo, now = _data_state(str(config.db_path()), _fingerprint(con))
+    if not now.has_data:
+        return demo, "", False
+    imported = f"Lần nhập gần nhất: {vn_datetime(now.last_import)}"
+    if now.current:
+        doing = " · Đang tính lại số liệu…" if now.running else "."
+        return demo, f"{imported} · Số liệu tính đến {vn_datetime(now.figures_at)}{doing}", False
+    if now.running:
+        return demo, (f"Số liệu chưa cập nhật theo lần nhập lúc {vn_datetime(now.last_import)}: đang cập nhật, "
+                      "hãy tải lại trang sau ít phút."), True
+    since = f" (số liệu đang hiển thị tính đến {vn_datetime(now.figures_at)})" if now.figures_at else ""
+    how = ("hãy bấm «Ghép nối lại toàn bộ» trên trang Nhập dữ liệu" if user.can("run_linkage")
+           else "hãy nhờ cán bộ phân tích hoặc trưởng trạm cập nhật (trang Nhập dữ liệu)")
+    return demo, (f"Số liệu chưa cập nhật theo lần nhập lúc {vn_datetime(now.last_import)}{since}: {how}, "
+                  "hoặc chạy lệnh `python -m hssk link`."), True
 
 
 def denied(con: duckdb.DuckDBPyConnection, user: User, permission: str):

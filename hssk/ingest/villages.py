@@ -20,12 +20,13 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from hssk import audit, reference
+from hssk.db import registered
 from hssk.errors import HsskError
-from hssk.normalize import village_key
+from hssk.normalize import match_village, village_key
+
+_RESET_SQL = "update clean set village = null, village_from = null where village_from is not null"
 
 _RESOLVE_SQL = """
-update clean set village = null, village_from = null where village_from is not null;
-
 create or replace temp table _village_names as
 with mapped as (
     select village_key, arg_max(village, mapping_id) as village from village_mappings group by village_key
@@ -38,9 +39,11 @@ register as (
           group by village_key, village_spelled)
     group by village_key
 )
-select coalesce(m.village_key, r.village_key) as village_key, coalesce(m.village, r.village) as village,
-       case when m.village is not null then 'mapping' else 'register' end as source
-from mapped m full join register r using (village_key);
+select coalesce(m.village_key, f.village_key, r.village_key) as village_key,
+       coalesce(m.village, f.village, r.village) as village,
+       case when m.village is not null then 'mapping' when f.village is not null then 'reference'
+            else 'register' end as source
+from mapped m full join _reference_names f using (village_key) full join register r using (village_key);
 
 update clean set village = n.village, village_from = n.source
 from _village_names n
@@ -50,10 +53,22 @@ drop table _village_names;
 """
 
 
+def _reference_names(con) -> pd.DataFrame:
+    """Spellings villages.csv now knows (an alias added after the import): key → its canonical village."""
+    spelled = con.execute("select village_key, min(village_spelled) from clean "
+                          "where village_key is not null and (village is null or village_from is not null) "
+                          "group by village_key").fetchall()
+    rows = [(key, found) for key, spelling in spelled if (found := match_village(spelling))]
+    return pd.DataFrame(rows, columns=["village_key", "village"]).astype(str)
+
+
 def resolve(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill `village` of every imported record from the mappings and the current register (inside the caller's
-    transaction, if any)."""
-    con.execute(_RESOLVE_SQL)
+    """Fill `village` of every imported record from the head's mappings, then villages.csv (an alias added since the
+    import applies to the data already imported), then the current register (inside the caller's transaction)."""
+    names = _reference_names(con)
+    con.execute(_RESET_SQL)
+    with registered(con, "_reference_names", names):
+        con.execute(_RESOLVE_SQL)
 
 
 def known(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -83,14 +83,15 @@ def decided_pairs(con: duckdb.DuckDBPyConnection) -> int:
         return 0
 
 
-def version(con: duckdb.DuckDBPyConnection) -> str:
-    """A cheap token that changes with every import, undo, village mapping, linkage run, decision and KPI snapshot:
-    the key of cached figures, so a change made by the command line or another user shows on the next page view."""
+def version(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """Cheap tokens of the data state: (data, history). `data` changes with every import, undo, village mapping,
+    linkage run and decision; `history` with every KPI snapshot. Cached figures are keyed by them, so a change
+    made by the command line or another user shows on the next page view."""
     from hssk.queries import load_query
 
-    token = con.execute(load_query("state_version")).fetchall()[0][0]
+    data, history = con.execute(load_query("state_version")).fetchall()[0]
     try:
         linked = con.execute(load_query("state_version_link")).fetchall()[0][0]
     except duckdb.CatalogException:  # nothing linked yet
         linked = "-"
-    return f"{token}/{linked}"
+    return f"{data}/{linked}", history

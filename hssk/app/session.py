@@ -190,20 +190,44 @@ def data_changed() -> None:
     _run.version = None
 
 
-def version() -> str:
-    """The data-state token of this run (read once per run on its cursor) plus the settings files' dates."""
-    token = getattr(_run, "version", None)
-    if token is None:
-        held = getattr(_run, "held", None)
+def forget_version() -> None:
+    """This run changed the data state itself (a KPI snapshot): read the token again at the next cached call."""
+    _run.version = None
+
+
+_states_seen: set[tuple[str, str, str]] = set()
+_states_guard = threading.Lock()
+
+
+def first_time_in_state(what: str) -> bool:
+    """True once per process for each data state (and `what`): a page does a state's one-off work only once."""
+    key = (str(config.db_path()), what, version(history=True))
+    with _states_guard:
+        if key in _states_seen:
+            return False
+        _states_seen.add(key)
+        return True
+
+
+def version(history: bool = False) -> str:
+    """The data-state token of this run (read once per run on its cursor) and the settings file's date; with
+    `history`, the KPI snapshots' token too (for the trend, the projection and the report)."""
+    tokens = getattr(_run, "version", None)
+    held = getattr(_run, "held", None)
+    if tokens is None:
         if held is not None:
-            token = data_state.version(held[2])
+            tokens = data_state.version(held[2])
         else:
             with new_cursor() as con:
-                token = data_state.version(con)
-        token = f"{token}/{_settings_stamp()}"
+                tokens = data_state.version(con)
         if held is not None:
-            _run.version = token
-    return token
+            _run.version = tokens
+    data, snapshots = tokens
+    return f"{data}/{_settings_stamp()}" + (f"/{snapshots}" if history else "")
+
+
+# Cached calls whose result depends on the KPI history as well as on the data.
+_HISTORY_MODULES = ("hssk.progress", "hssk.report", "hssk.report_preview")
 
 
 def _settings_stamp() -> str:
@@ -218,7 +242,8 @@ def _settings_stamp() -> str:
 
 def cached(func: Callable, *args, **kwargs):
     """`func(con, *args, **kwargs)` through Streamlit's cache, on a cursor of its own, for this data state."""
-    return _cached_call(f"{func.__module__}.{func.__qualname__}", str(config.db_path()), version(), args,
+    token = version(history=func.__module__ in _HISTORY_MODULES)
+    return _cached_call(f"{func.__module__}.{func.__qualname__}", str(config.db_path()), token, args,
                         tuple(sorted(kwargs.items())), func)
 
 
@@ -234,6 +259,11 @@ def cached_or_stop(func: Callable, *args, **kwargs):
 @st.cache_data(show_spinner=False, max_entries=256, ttl="1h")  # ttl: figures dated "today" roll over
 def _cached_call(name: str, db_file: str, data_version: str, args: tuple, kwargs: tuple, _func: Callable):
     # `name`, the file and the data version key the cache; `_func` (not hashed: leading underscore) is the function.
+    # On a script run's thread the run's own cursor is used: the KPI base tables (temporary, per cursor) are then
+    # built once per run, not once per cached call.
+    held = getattr(_run, "held", None)
+    if held is not None and held[0] is _run_marker() and held[1] == db_file:
+        return _func(held[2], *args, **dict(kwargs))
     with new_cursor() as con:
         return _func(con, *args, **dict(kwargs))
 

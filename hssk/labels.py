@@ -361,3 +361,14 @@ def display(frame: pd.DataFrame, columns: dict[str, str], values: dict[str, dict
     for column in out.columns:
         out[column] = out[column].map(lambda v: "" if is_empty(v) else vn_value(v))
     return out.rename(columns=columns)
+
+
+# --- ui-speed: the person view of Thôn (claim visits and diagnoses, hssk.visits) -------------------------------
+PERSON_VISIT_COLUMNS = {
+    "event_date": "Ngày khám",
+    "facility": "Cơ sở khám chữa bệnh",
+    "visit_key": "Mã lượt khám (MA_LK)",
+    "diagnoses": "Chẩn đoán (ICD-10)",
+    "categories": "Thông tin sức khỏe điền được",
+    "event_description": "Mô tả",
+}

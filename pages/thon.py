@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hssk import config, kpi, labels, worklists
+from hssk import config, kpi, labels, visits, worklists
 from hssk.app import charts, nav, privacy, session, widgets
 from hssk.fmt import vn_int, vn_pct
 
@@ -50,3 +50,13 @@ if kind:
     st.caption(f"{worklists.WORKLISTS[kind].title}: {vn_int(len(frame))} dòng.")
     privacy.show_table(con, user, frame, what=f"worklist:{kind}:{village}")
 st.caption("Tải danh sách về máy ở trang «Danh sách công việc».")
+
+st.subheader("Xem một người: lượt khám chữa bệnh và chẩn đoán")
+person_id = st.text_input("Mã người (xem ở danh sách công việc hoặc trang «Đối soát»)", key="village_person").strip()
+if person_id:
+    seen = session.cached(visits.person_visits, person_id)
+    if seen.empty:
+        st.caption("Người này chưa có lượt khám nào trong dữ liệu BHYT (tệp XML giám định) đã nhập.")
+    else:
+        st.caption(f"{vn_int(len(seen))} lượt khám, mới nhất trước.")
+        privacy.show_table(con, user, labels.display(seen, labels.PERSON_VISIT_COLUMNS), what=f"visits:{person_id}")

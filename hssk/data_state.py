@@ -81,3 +81,17 @@ def decided_pairs(con: duckdb.DuckDBPyConnection) -> int:
         return int(run_query(con, "state_decided_pairs")["n"].iloc[0])
     except duckdb.CatalogException:
         return 0
+
+
+def version(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """Cheap tokens of the data state: (data, history). `data` changes with every import, undo, village mapping,
+    linkage run and decision; `history` with every KPI snapshot. Cached figures are keyed by them, so a change
+    made by the command line or another user shows on the next page view."""
+    from hssk.queries import load_query
+
+    data, history = con.execute(load_query("state_version")).fetchall()[0]
+    try:
+        linked = con.execute(load_query("state_version_link")).fetchall()[0][0]
+    except duckdb.CatalogException:  # nothing linked yet
+        linked = "-"
+    return f"{data}/{linked}", history

@@ -10,6 +10,8 @@ binds parameters and assembles the result that `python -m hssk kpi --json` print
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from datetime import date
 from pathlib import Path
@@ -281,6 +283,62 @@ def compute(con, as_of: date | str | None = None) -> dict:
                 for village, row in values.items()}
     overall = complete.pop(OVERALL, {k: _empty(k) for k in all_keys})
     return {"as_of": as_of.isoformat(), "overall": overall, "villages": dict(sorted(complete.items()))}
+
+
+def result_state(con) -> str:
+    """The data state the figures depend on (imports, undos, village mappings, linkage runs, decisions) and the
+    settings and reference files they are computed with: the key of stored figures."""
+    from hssk.data_state import version
+
+    digest = hashlib.sha256()
+    for path in [Path(hssk_config.CONFIG_PATH), *sorted(Path(hssk_config.REFERENCE_DIR).glob("*"))]:
+        try:  # the contents (small files): a copy of the same settings gives the same state
+            digest.update(path.name.encode() + b":" + hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            continue
+    fingerprint = con.execute(_STATE_SQL).fetchall()[0][0]  # what kpi_base is built from (direct edits too)
+    return f"{version(con)[0]}|{fingerprint}|{digest.hexdigest()[:16]}"
+
+
+def compute_current(con, as_of: date | str | None = None) -> dict:
+    """`compute(con, as_of)`, read from kpi_results when this data state's figures were stored already (by the
+    refresh after an import, or by an earlier page view); else computed and stored (a read-only connection only
+    computes). The result is the very dict `compute` returns."""
+    as_of = resolve_as_of(as_of)
+    state = result_state(con)
+    try:
+        rows = con.execute("select result from kpi_results where state = ? and as_of = ?", [state, as_of]).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if rows:
+        return json.loads(rows[0][0])
+    result = compute(con, as_of)
+    store_result(con, result, state)
+    return result
+
+
+def store_result(con, result: dict, state: str | None = None) -> None:
+    """Keep `result` (of `compute`) as the figures of the current data state; older states' figures go. Best
+    effort: on a read-only connection, or when another writer got there first, nothing is stored."""
+    state = state or result_state(con)
+    try:
+        con.execute("delete from kpi_results where state <> ? or as_of = ?", [state, result["as_of"]])
+        con.execute("insert into kpi_results values (?, ?, ?, current_timestamp)",
+                    [state, result["as_of"], json.dumps(result, ensure_ascii=False)])
+    except (duckdb.CatalogException, duckdb.InvalidInputException, duckdb.TransactionException,
+            duckdb.ConstraintException, duckdb.IOException):
+        pass
+
+
+def completeness_from_result(result: dict, villages: list[str]) -> pd.DataFrame:
+    """village, field, filled_ratio of the `field_<field>` figures of a `compute` result, for `villages`
+    ('' = the commune): the shares `field_completeness` measured, without reading the records again."""
+    rows = []
+    for village in villages:
+        values = result["overall"] if village == OVERALL else result["villages"].get(village, {})
+        rows += [(village, key[len(FIELD_PREFIX):], value) for key, value in values.items()
+                 if key.startswith(FIELD_PREFIX) and value is not None]
+    return pd.DataFrame(rows, columns=["village", "field", "filled_ratio"])
 
 
 def _rounded(key: str, value):

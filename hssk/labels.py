@@ -438,3 +438,14 @@ AUDIT_DETAIL_KEYS.update({"client": "máy / trình duyệt", "failures": "số l
                           "minutes": "số phút", "must_change_password": "phải đổi mật khẩu",
                           "sessions_ended": "số phiên đã kết thúc"})
 AUDIT_MOMENT_KEYS = {"until"}
+
+
+# --- ui-speed: the person view of Thôn (claim visits and diagnoses, hssk.visits) -------------------------------
+PERSON_VISIT_COLUMNS = {
+    "event_date": "Ngày khám",
+    "facility": "Cơ sở khám chữa bệnh",
+    "visit_key": "Mã lượt khám (MA_LK)",
+    "diagnoses": "Chẩn đoán (ICD-10)",
+    "categories": "Thông tin sức khỏe điền được",
+    "event_description": "Mô tả",
+}

@@ -114,3 +114,35 @@ def chart_frame(con, village: str = kpi.OVERALL, deadline: date | str | None = N
     frame = pd.DataFrame(rows, columns=["date", "key", "value", "series"])
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.sort_values(["key", "series", "date"]).reset_index(drop=True)
+
+
+def deadline_note(deadline: date | None = None, today: date | None = None) -> tuple[bool, str]:
+    """(passed, line): "Còn 41 ngày đến hạn chót 31/12/2026." or, plainly, "Đã quá hạn chiến dịch (31/12/2026)
+    12 ngày." — the deadline is data/config.toml [campaign] deadline."""
+    from hssk.fmt import vn_date, vn_int
+
+    deadline = deadline or campaign_settings()["deadline"]
+    today = today or date.today()
+    days = (deadline - today).days
+    if days < 0:
+        return True, f"Đã quá hạn chiến dịch ({vn_date(deadline)}) {vn_int(-days)} ngày."
+    if days == 0:
+        return False, f"Hôm nay là hạn chót của chiến dịch ({vn_date(deadline)})."
+    return False, f"Còn {vn_int(days)} ngày đến hạn chót {vn_date(deadline)}."
+
+
+def pace(projected: pd.DataFrame, village: str = kpi.OVERALL, deadline: date | None = None,
+         today: date | None = None) -> pd.DataFrame:
+    """The pace to the deadline for one village, from `projection(...)`: key, target, last_value, days_left,
+    needed_per_month (points of the KPI, 0–1, still to gain per 30 days to reach the target by the deadline;
+    0 when reached, None when the deadline passed) and observed_per_month (the fitted pace; None with one date)."""
+    deadline = deadline or campaign_settings()["deadline"]
+    days_left = (deadline - (today or date.today())).days
+    rows = []
+    for p in projected[projected["village"] == village].itertuples():
+        gap = max(0.0, float(p.target) - float(p.last_value))
+        needed = 0.0 if gap == 0 else (None if days_left <= 0 else gap / days_left * 30)
+        observed = None if p.slope_per_day is None or pd.isna(p.slope_per_day) else float(p.slope_per_day) * 30
+        rows.append((p.key, float(p.target), float(p.last_value), days_left, needed, observed))
+    return pd.DataFrame(rows, columns=["key", "target", "last_value", "days_left", "needed_per_month",
+                                       "observed_per_month"])

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +22,38 @@ ID_FIELDS = ("personal_id", "old_id", "insurance_no", "phone")
 ID_CODES = ("invalid", "inconsistent")
 
 
+_memo: OrderedDict[tuple, pd.DataFrame] = OrderedDict()  # findings of a file's data state, newest last
+_memo_guard = threading.Lock()
+_MEMO_ENTRIES = 8
+
+
 def findings(con: duckdb.DuckDBPyConnection, village: str | None = None) -> pd.DataFrame:
-    """kind, field, code, value, detail, record_id, village of the current snapshot's findings."""
-    return run_query(con, "quality_findings", village=village)
+    """kind, field, code, value, detail, record_id, village of the current snapshot's findings.
+
+    Read once per data state of a database file (the page's four views read the same findings): the key is the
+    file and `data_state.version`, which changes with every import, undo and village mapping."""
+    key = _memo_key(con, village)
+    if key is not None:
+        with _memo_guard:
+            if key in _memo:
+                _memo.move_to_end(key)
+                return _memo[key].copy()
+    found = run_query(con, "quality_findings", village=village)
+    if key is not None:
+        with _memo_guard:
+            _memo[key] = found.copy()
+            while len(_memo) > _MEMO_ENTRIES:
+                _memo.popitem(last=False)
+    return found
+
+
+def _memo_key(con, village: str | None) -> tuple | None:
+    """(file, data state, village), or None for an in-memory database (nothing names it)."""
+    from hssk.data_state import version
+
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()"
+                       ).fetchall()[0][0]
+    return None if not path else (path, version(con)[0], village)
 
 
 def findings_summary(con: duckdb.DuckDBPyConnection, village: str | None = None) -> pd.DataFrame:

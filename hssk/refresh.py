@@ -48,7 +48,7 @@ def _ready_to_link(con) -> bool:
 def record_state_snapshot(con: duckdb.DuckDBPyConnection, result: dict | None = None) -> int:
     """Store the KPIs of the current data state, replacing a snapshot already taken today (one per day)."""
     kpi.ensure_schema(con)
-    result = result if result is not None else kpi.compute(con)
+    result = result if result is not None else kpi.compute_current(con)  # stored: the pages read it
     con.execute("delete from kpi_snapshots where taken_at::date = current_date")
     return kpi_progress.record_snapshot(con, result)
 

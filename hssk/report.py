@@ -114,7 +114,7 @@ def gather(con, month: str, *, problems: str | list[str] | None = None, proposal
         period=period, today=today, station=config.get("station", {}),
         recipient=config.get("report", {}).get("recipient", DEFAULT_RECIPIENT),
         deadline=campaign["deadline"], targets=campaign["targets"],
-        result=kpi.compute(con, period.as_of), previous=progress.values_before(con, previous_end),
+        result=kpi.compute_current(con, period.as_of), previous=progress.values_before(con, previous_end),
         previous_end=previous_end, forecast=_overall_forecast(con, campaign),
         health={column: (None if health_overall is None or pd.isna(health_overall[column])
                          else round(float(health_overall[column]), kpi.RATIO_DECIMALS))

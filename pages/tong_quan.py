@@ -6,14 +6,26 @@ Every number comes from `hssk.kpi.compute` — the same call as `python -m hssk 
 import pandas as pd
 import streamlit as st
 
-from hssk import config, kpi, labels
+from hssk import config, kpi, labels, progress, refresh
 from hssk.app import charts, nav, session, widgets
-from hssk.fmt import vn_date, vn_int, vn_pct
+from hssk.fmt import vn_date, vn_decimal, vn_int, vn_pct
+
+
+def vn_points(share: float) -> str:
+    """0.021 → '2,1 điểm %' (a change of a percentage; a fall is said as one)."""
+    return f"{vn_decimal(share * 100, 1)} điểm %" if share >= 0 else f"giảm {vn_decimal(-share * 100, 1)} điểm %"
+
 
 con, user = nav.page("Tổng quan", "view_overview")
 session.require_data(con)
 
-result = session.cached_or_stop(kpi.compute)
+result = session.cached_or_stop(kpi.compute_current)
+if session.first_time_in_state("kpi_snapshot"):
+    # The trend and the change since last month follow every data state: the figures just computed are recorded
+    # when nothing was recorded since the data last changed (at most one snapshot a day).
+    with session.writing():
+        if refresh.snapshot_if_new_state(con, result) is not None:
+            session.forget_version()
 
 overall, names, targets = result["overall"], labels.kpi_labels(), config.campaign().targets
 st.caption(f"Số liệu tính đến ngày {vn_date(pd.Timestamp(result['as_of']))}.")
@@ -46,4 +58,20 @@ else:
                             key=f"bars_{key}", config=charts.PLOTLY_CONFIG)
 
 st.subheader("Tiến độ đến hạn chót")
+passed, note = progress.deadline_note()
+if passed:
+    st.warning(note, icon=":material/event_busy:")
+else:
+    st.caption(note)
+pace = progress.pace(session.cached(progress.projection))
+for row in pace.itertuples():
+    name = names.get(row.key, row.key)
+    if row.last_value >= row.target:
+        st.markdown(f"- **{name}**: đã đạt mục tiêu {vn_pct(row.target)} (hiện {vn_pct(row.last_value)}).")
+        continue
+    needed = ("hạn chót đã qua" if row.needed_per_month is None
+              else f"cần tăng {vn_points(row.needed_per_month)} mỗi tháng để đạt {vn_pct(row.target)}")
+    observed = ("chưa đủ số liệu để tính tốc độ (cần số liệu của ít nhất 2 ngày)" if row.observed_per_month is None
+                else f"tốc độ hiện tại {vn_points(row.observed_per_month)} mỗi tháng")
+    st.markdown(f"- **{name}**: hiện {vn_pct(row.last_value)}; {needed}; {observed}.")
 widgets.progress_section(con, user, village=None)

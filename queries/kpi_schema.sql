@@ -13,3 +13,12 @@ create table if not exists kpi_snapshots (
     key varchar not null,
     value double
 );
+
+-- kpi_results: the figures of `hssk.kpi.compute` stored per data state and reference date (hssk.kpi.compute_current),
+-- so a page opened after an import shows them without computing them again; only the newest state is kept.
+create table if not exists kpi_results (
+    state varchar not null,
+    as_of date not null,
+    result json not null,
+    computed_at timestamp not null
+);

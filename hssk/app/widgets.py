@@ -61,9 +61,9 @@ def progress_section(con: duckdb.DuckDBPyConnection, user: User, village: str | 
         privacy.show(table)
     if user.can("record_snapshot") and st.button("Ghi nhận số liệu hôm nay vào lịch sử tiến độ",
                                                  icon=":material/add_chart:", key=f"snapshot_{key}"):
-        with session.writing():
+        with session.writing(), st.spinner("Đang tính và ghi nhận số liệu hôm nay…"):
             kpi.ensure_schema(con)
-            snapshot_id = progress.record_snapshot(con, kpi.compute(con))
+            snapshot_id = progress.record_snapshot(con, kpi.compute_current(con))
         session.data_changed()
         session.flash(f"Đã ghi nhận lần đo số {snapshot_id}.")
         st.rerun()

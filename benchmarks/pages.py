@@ -198,7 +198,7 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"| Vai trò | Trang | Lần đầu (s) | Lần sau (s) |\n|---|---|---:|---:|")
+    print("| Vai trò | Trang | Lần đầu (s) | Lần sau (s) |\n|---|---|---:|---:|")
     for role, title, cold, warm in rows:
         print(f"| {role} | {title} | {cold:.2f} | {warm:.2f} |".replace(".", ","))
     print(f"\nSlowest cold page: {max(r[2] for r in rows):.2f} s; slowest warm page: {max(r[3] for r in rows):.2f} s")

@@ -16,10 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from hssk import audit, auth, config
-from hssk.fmt import EMPTY, is_empty, vn_decimal, vn_value
-
-
-from hssk.fmt import EMPTY, is_empty, vn_datetime, vn_value
+from hssk.fmt import EMPTY, is_empty, vn_datetime, vn_decimal, vn_value
 
 # --- sources ----------------------------------------------------------------------------------------
 KINDS = {"hssk": "HSSK", "population": "Dân cư", "deaths": "Khai tử", "insurance": "BHYT",

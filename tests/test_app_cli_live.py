@@ -18,12 +18,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from hssk import config
-from hssk.fmt import vn_int
 from test_app import PASSWORD, USERS
 from test_app_data import demo  # noqa: F401  (session fixture: demo database and its files)
 from test_browser import CHROMIUM, free_port
+
+from hssk import config
+from hssk.fmt import vn_int
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ def hssk(*args: str, env: dict, timeout: float = 300) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def live(demo, tmp_path_factory):  # noqa: F811
+def live(demo, tmp_path_factory):
     base = tmp_path_factory.mktemp("live")
     db_file = base / "hssk.duckdb"
     for path in Path(demo["path"]).parent.glob(Path(demo["path"]).name + "*"):  # the database and its audit keys

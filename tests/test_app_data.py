@@ -12,12 +12,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_app import APP, PASSWORD, USERS, app_db, logged_in, texts  # noqa: F401  (app_db is a fixture)
 
 from hssk import audit, auth, db, labels
 from hssk.app import nav, privacy
 from hssk.fmt import vn_int, vn_pct
 from hssk.masking import mask_text
-from test_app import APP, PASSWORD, USERS, app_db, logged_in, texts  # noqa: F401  (app_db is a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESIDENTS = 400
@@ -353,7 +353,7 @@ POPULATION_CSV = (
     "001190000111,Nguyễn Văn An,01/02/1990,Nam,Giang Cao,0912345678\n"
     "001295000222,Trần Thị Bình,1995,Nữ,Khoan Tế,\n"
     "12345,Lê Văn Cường,15/06/1980,Nam,Giang Cao,0987654321\n"
-).encode("utf-8")
+).encode()
 
 
 def test_import_with_a_fixed_column_then_undo(app_db):

@@ -69,7 +69,7 @@ def count(path: Path, sql: str):
 
 
 # ---------------------------------------------------------------------------------------------- Nhập dữ liệu
-def test_each_kind_says_what_it_accepts_and_the_uploader_takes_it(accounts):  # noqa: F811
+def test_each_kind_says_what_it_accepts_and_the_uploader_takes_it(accounts):
     at = logged_in("nhap_lieu").switch_page(PAGE).run()
     for kind, takes, refuses in (("claims", {".xml", ".zip"}, {".csv", ".xlsx"}),
                                  ("hssk", {".xlsx", ".csv", ".txt"}, {".xml"})):
@@ -79,7 +79,7 @@ def test_each_kind_says_what_it_accepts_and_the_uploader_takes_it(accounts):  # 
         assert takes <= accepted and not refuses & accepted, (kind, accepted)
 
 
-def test_claim_xml_is_imported_on_the_page(accounts):  # noqa: F811
+def test_claim_xml_is_imported_on_the_page(accounts):
     at = logged_in("nhap_lieu").switch_page(PAGE).run()
     upload(at, "claims", "giamdinh.xml", envelope(xml1("LK1", "Nguyễn Văn An", "001085012345"),
                                                   xml1("LK2", "Lê Văn Cường", "001080099999")), "text/xml")
@@ -91,7 +91,7 @@ def test_claim_xml_is_imported_on_the_page(accounts):  # noqa: F811
     assert count(accounts, "select string_agg(record_id, ',' order by record_id) from current_clean") == "LK1,LK2"
 
 
-def test_a_utf16_unicode_text_export_is_imported_on_the_page(accounts):  # noqa: F811
+def test_a_utf16_unicode_text_export_is_imported_on_the_page(accounts):
     rows = POPULATION_CSV.decode().replace(",", "\t").splitlines()
     at = logged_in("nhap_lieu").switch_page(PAGE).run()
     upload(at, "population", "dan_cu.txt", "\r\n".join(rows).encode("utf-16"), "text/plain")
@@ -101,7 +101,7 @@ def test_a_utf16_unicode_text_export_is_imported_on_the_page(accounts):  # noqa:
         "Lê Thị Bình,Nguyễn Văn An"
 
 
-def test_data_entry_undoes_its_own_last_import(accounts):  # noqa: F811
+def test_data_entry_undoes_its_own_last_import(accounts):
     at = logged_in("nhap_lieu").switch_page(PAGE).run()
     commit(upload(at, "population", "dan_cu.csv", POPULATION_CSV))
     assert count(accounts, "select count(*) from current_clean") == 2
@@ -117,7 +117,7 @@ def test_data_entry_undoes_its_own_last_import(accounts):  # noqa: F811
 
 
 @pytest.mark.parametrize(("importer", "undoer"), [("phan_tich", "truong_tram"), ("truong_tram", "phan_tich")])
-def test_data_entry_cannot_undo_an_import_made_by_someone_else(accounts, importer, undoer):  # noqa: F811
+def test_data_entry_cannot_undo_an_import_made_by_someone_else(accounts, importer, undoer):
     commit(upload(logged_in(importer).switch_page(PAGE).run(), "population", "dan_cu.csv", POPULATION_CSV))
     at = logged_in("nhap_lieu").switch_page(PAGE).run()
     assert "undo_import" not in [b.key for b in at.button]
@@ -141,7 +141,7 @@ HSSK = [["Mã HSSK", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD",
 
 
 @pytest.fixture
-def station(accounts, tmp_path):  # noqa: F811
+def station(accounts, tmp_path):
     con = db.connect(accounts)
     import_files(con, [write_csv(tmp_path / "dc.csv", REGISTER)], "population")
     import_files(con, [write_csv(tmp_path / "hs.csv", HSSK)], "hssk")

@@ -5,13 +5,10 @@ head's lockouts, password reset and audit check, and every page's status line an
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import (APP, PASSWORD, USERS, accounts, accounts_template, app_db, logged_in,  # noqa: F401
-                      session_token, texts)
+from test_app import APP, PASSWORD, USERS, accounts, accounts_template, app_db, logged_in, session_token, texts  # noqa: F401
 from test_app_data import demo, fresh  # noqa: F401  (fixtures)
 
 from hssk import audit, auth, config, db
@@ -252,7 +249,7 @@ def test_the_head_sees_the_audit_check_and_every_break(accounts):
 
 # --- status line and demo banner ---------------------------------------------------------------------------
 
-def test_every_page_shows_the_demo_banner_and_the_data_state(fresh):  # noqa: F811
+def test_every_page_shows_the_demo_banner_and_the_data_state(fresh):
     for role in ("truong_tram", "xem"):
         at = logged_in(role)
         for spec in nav.pages_for(role):
@@ -264,7 +261,7 @@ def test_every_page_shows_the_demo_banner_and_the_data_state(fresh):  # noqa: F8
             assert line and "Số liệu tính đến" in line[0], spec.path
 
 
-def test_the_status_line_says_when_the_figures_are_behind_the_data(fresh):  # noqa: F811
+def test_the_status_line_says_when_the_figures_are_behind_the_data(fresh):
     con = db.connect(fresh)
     con.execute("update import_batches set note = null")  # no longer the demo: no banner
     undo_last_import(con)  # the data changed (as `python -m hssk` does it), and no linkage since

@@ -100,7 +100,7 @@ def visit(at: AppTest, path: str, choices: dict[str, list]) -> list[str]:
 
 
 @pytest.fixture
-def words(demo, fresh, monkeypatch):  # noqa: F811
+def words(demo, fresh, monkeypatch):
     """Every page for every role on a private demo copy (with decisions and audit events in it), and every
     download a page offered."""
     offered = []
@@ -146,7 +146,7 @@ def test_every_page_for_every_role_reads_in_vietnamese(words):
     assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
 
 
-def test_every_download_reads_in_vietnamese(words, fresh):  # noqa: F811
+def test_every_download_reads_in_vietnamese(words, fresh):
     _, offered = words
     names = {name for name, _ in offered}
     assert any(n.startswith("bao_cao_hssk_") for n in names) and "nhat_ky_truy_cap.csv" in names
@@ -175,7 +175,7 @@ HSSK_CSV = (
 ).encode()
 
 
-def test_the_import_preview_reads_in_vietnamese(demo, fresh):  # noqa: F811
+def test_the_import_preview_reads_in_vietnamese(demo, fresh):
     at = logged_in("truong_tram").switch_page("pages/nhap_du_lieu.py").run()
     at.selectbox(key="import_kind").select("hssk")
     at.file_uploader(key="import_files").upload("hssk.csv", HSSK_CSV, "text/csv")
@@ -198,7 +198,7 @@ def test_the_checker_finds_what_it_looks_for():
     assert not problems("Tỷ lệ 95,3 % ngày 02/12/2026 — `python -m hssk demo`, tệp data/report_notes.md")
 
 
-def test_first_run_login_and_empty_pages_read_in_vietnamese(app_db, accounts_template, monkeypatch):  # noqa: F811
+def test_first_run_login_and_empty_pages_read_in_vietnamese(app_db, accounts_template, monkeypatch):
     import shutil
 
     seen = [everything(AppTest.from_file(APP, default_timeout=30).run())]  # first run: no account yet

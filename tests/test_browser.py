@@ -20,10 +20,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from test_app_data import demo  # noqa: F401  (session fixture: demo database, kpi --json, identifiers)
 
 from hssk import config
 from hssk.fmt import vn_int, vn_pct
-from test_app_data import demo  # noqa: F401  (session fixture: demo database, kpi --json, identifiers)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +44,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo, tmp_path_factory):  # noqa: F811
+def server(demo, tmp_path_factory):
     """`streamlit run app.py` on a copy of the demo database that has no account yet."""
     base = tmp_path_factory.mktemp("browser")
     db_file = base / "hssk.duckdb"
@@ -142,7 +142,7 @@ def xlsx_text(data: bytes) -> str:
                      if c is not None)
 
 
-def test_the_station_journey(server, page, demo):  # noqa: F811
+def test_the_station_journey(server, page, demo):
     timings = {}
     page.goto(server["url"] + "/doi_soat")  # a page's address before anyone exists: the first-run form
     page.get_by_role("heading", name="Thiết lập lần đầu").wait_for()

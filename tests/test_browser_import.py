@@ -64,7 +64,7 @@ def serve(db_file: Path, base: Path):
 
 
 @pytest.fixture(scope="module")
-def server(demo, tmp_path_factory):  # noqa: F811
+def server(demo, tmp_path_factory):
     base = tmp_path_factory.mktemp("import_browser")
     db_file = base / "hssk.duckdb"
     shutil.copy(demo["path"], db_file)

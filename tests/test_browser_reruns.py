@@ -43,7 +43,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 
 
 @pytest.fixture(scope="module")
-def server(demo, tmp_path_factory):  # noqa: F811
+def server(demo, tmp_path_factory):
     base = tmp_path_factory.mktemp("reruns")
     db_file = base / "hssk.duckdb"
     shutil.copy(demo["path"], db_file)

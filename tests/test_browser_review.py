@@ -37,7 +37,7 @@ def open_review(browser, url: str, role: str):
     return context, page
 
 
-def test_two_reviewers_deciding_one_pair_at_once_leave_one_standing_decision(server):  # noqa: F811
+def test_two_reviewers_deciding_one_pair_at_once_leave_one_standing_decision(server):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

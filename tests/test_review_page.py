@@ -30,7 +30,7 @@ def all_text(at: AppTest) -> str:
 
 # --- the queue --------------------------------------------------------------------------------------------
 
-def test_the_queue_says_what_waits_in_it_and_what_the_pair_changes(shared):  # noqa: F811
+def test_the_queue_says_what_waits_in_it_and_what_the_pair_changes(shared):
     con = db.connect(shared)
     stakes = queue_stakes(con)
     first = link.review_pairs(con, limit=1).iloc[0]
@@ -51,7 +51,7 @@ def test_the_queue_says_what_waits_in_it_and_what_the_pair_changes(shared):  # n
         assert "không thay đổi chỉ tiêu nào" in text
 
 
-def test_a_preset_reason_is_one_click_and_is_recorded(fresh):  # noqa: F811
+def test_a_preset_reason_is_one_click_and_is_recorded(fresh):
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     pair = current_pair(at)
     at.button(key="preset_1").click().run()
@@ -68,7 +68,7 @@ def test_a_preset_reason_is_one_click_and_is_recorded(fresh):  # noqa: F811
     assert rows == [("accept", f"{PRESET_REASONS[1]}; đã hỏi trưởng thôn; {PRESET_REASONS[0]}", key_l, key_r)]
 
 
-def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):  # noqa: F811
+def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     pair = current_pair(at)
     key_l, key_r = pair.removeprefix("reason::").split("|")
@@ -99,7 +99,7 @@ def test_a_pair_decided_meanwhile_warns_and_replacing_is_explicit(fresh):  # noq
     assert undone == [(first,)]
 
 
-def test_keeping_the_standing_decision_records_nothing(fresh):  # noqa: F811
+def test_keeping_the_standing_decision_records_nothing(fresh):
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     pair = current_pair(at)
     key_l, key_r = pair.removeprefix("reason::").split("|")
@@ -141,7 +141,7 @@ def shown_pair(path: Path, round_id: int) -> dict:
         con.close()
 
 
-def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fresh, demo):  # noqa: F811
+def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fresh, demo):
     person_of = truth_of(demo["path"].parent, fresh)
     at = logged_in("phan_tich").switch_page("pages/doi_soat.py").run()
     assert "Chưa có đợt gắn nhãn nào" in all_text(at)
@@ -214,7 +214,7 @@ def test_a_blind_round_is_drawn_labelled_estimated_and_its_thresholds_saved(fres
 
 # --- search before create -----------------------------------------------------------------------------------
 
-def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):  # noqa: F811
+def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):
     con = db.connect(shared)
     person_id, name, birth, n_records = con.execute("""
         select p.person_id, c.full_name, c.birth_text,
@@ -249,7 +249,7 @@ def test_the_lookup_finds_the_typed_person_and_opens_their_records(shared):  # n
     assert not [b for b in at.button if b.key == "lookup_to_review"]  # data entry does not review
 
 
-def test_an_analyst_goes_from_the_lookup_to_the_person_on_the_review_page(shared):  # noqa: F811
+def test_an_analyst_goes_from_the_lookup_to_the_person_on_the_review_page(shared):
     con = db.connect(shared)
     person_id, pid = con.execute("select p.person_id, c.personal_id from current_clean c join person_records p "
                                  "using (record_key) where c.kind = 'population' order by 1 limit 1 offset 5"
@@ -266,7 +266,7 @@ def test_an_analyst_goes_from_the_lookup_to_the_person_on_the_review_page(shared
     assert at.text_input(key="person_lookup").value == person_id
 
 
-def test_the_lookup_with_nothing_typed_says_so(shared):  # noqa: F811
+def test_the_lookup_with_nothing_typed_says_so(shared):
     at = logged_in("phan_tich").switch_page("pages/tra_cuu.py").run()
     next(b for b in at.button if b.label == "Tìm").click().run()
     assert not at.exception
@@ -293,7 +293,7 @@ def test_the_accuracy_chart_is_drawn_from_the_estimate():
     assert not problems(" ".join(a.text for a in fig.layout.annotations))
 
 
-def test_no_threshold_reaching_the_goal_is_said_and_nothing_is_offered(fresh):  # noqa: F811
+def test_no_threshold_reaching_the_goal_is_said_and_nothing_is_offered(fresh):
     """A round whose labels say every strong pair is wrong: no threshold is precise, nothing is offered."""
     at = logged_in("truong_tram").switch_page("pages/doi_soat.py").run()
     at.button(key="label_new_round").click().run()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.kpi_world import ensure_link_tables
 from test_app import accounts, accounts_template, app_db  # noqa: F401  (fixtures)
 from test_claims_health import NOTHING, visit, world_of
 
 from hssk import visits
+from tests.kpi_world import ensure_link_tables
 
 
 def test_a_persons_visits_newest_first_with_their_categories(con):

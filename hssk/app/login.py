@@ -20,6 +20,7 @@ import streamlit as st
 
 from hssk import audit, auth, config
 from hssk.app import session
+from hssk.app.registry import PAGES
 from hssk.auth import User
 from hssk.errors import HsskError
 
@@ -101,11 +102,9 @@ def gate(con: duckdb.DuckDBPyConnection) -> User:
 
 
 def _only_page(render: Callable[[], None], title: str):
-    from hssk.app import nav  # nav imports this module
-
     _cookie_scripts()
     pages = [st.Page(render, title=title, url_path=Path(spec.path).stem, default=(i == 0))
-             for i, spec in enumerate(nav.PAGES)]
+             for i, spec in enumerate(PAGES)]
     current = st.navigation(pages, position="hidden")
     if st.session_state.pop(_LOGGED_OUT, False) and current is not pages[0]:
         st.switch_page(pages[0])  # after a logout the next login starts at the home page, not the last one

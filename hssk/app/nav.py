@@ -1,40 +1,16 @@
-"""The page registry and the gate every page starts with: `con, user = nav.page("Tiêu đề", "permission")`."""
+"""The gate every page starts with: `con, user = nav.page("Tiêu đề", "permission")` (the registry: hssk.app.registry)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import duckdb
 import streamlit as st
 
-from hssk import audit, auth, config, data_state
+from hssk import audit, config, data_state
 from hssk.app import login, session
+from hssk.app.registry import PAGES, PageSpec, pages_for  # noqa: F401  (nav.PAGES is the app's page list)
 from hssk.auth import User
 from hssk.demo.load import is_demo
 from hssk.fmt import vn_datetime
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    path: str
-    title: str
-    icon: str
-    permission: str
-
-
-# The navigation, in order. app.py shows a page only to roles holding its permission, and the page
-# checks the permission again when it runs. The icons are drawn from the font Streamlit serves itself.
-PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/tong_quan.py", "Tổng quan", ":material/dashboard:", "view_overview"),
-    PageSpec("pages/thon.py", "Thôn", ":material/holiday_village:", "view_village"),
-    PageSpec("pages/nhap_du_lieu.py", "Nhập dữ liệu", ":material/upload_file:", "import_data"),
-    PageSpec("pages/tra_cuu.py", "Tra cứu người", ":material/person_search:", "import_data"),
-    PageSpec("pages/chat_luong.py", "Chất lượng dữ liệu", ":material/fact_check:", "view_quality"),
-    PageSpec("pages/doi_soat.py", "Đối soát / trùng lặp", ":material/compare_arrows:", "review_pairs"),
-    PageSpec("pages/cong_viec.py", "Danh sách công việc", ":material/checklist:", "view_worklists"),
-    PageSpec("pages/bao_cao.py", "Báo cáo", ":material/summarize:", "view_report"),
-    PageSpec("pages/quan_tri.py", "Quản trị", ":material/admin_panel_settings:", "manage_users"),
-)
 
 # Streamlit's own table toolbar ("Download as CSV", "Search", "Fullscreen") is English and would download
 # personal data outside the audited path: it is hidden; downloads go through privacy.download_button. A table
@@ -48,10 +24,6 @@ PAGE_STYLE = (
     "[data-testid='stFileUploaderDropzone'] button{border:none !important;background:none !important}"
     f"[data-testid='stFileUploaderDropzone']::before{{content:'{UPLOAD_WORDS}';font-size:0.95rem}}"
     "</style>")
-
-
-def pages_for(role: str) -> list[PageSpec]:
-    return [spec for spec in PAGES if auth.can(role, spec.permission)]
 
 
 def page(title: str, permission: str) -> tuple[duckdb.DuckDBPyConnection, User]:

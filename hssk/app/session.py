@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import streamlit as st
@@ -43,8 +44,8 @@ class _Database:
     """The DuckDB instance of one file while anything in this process uses it (`users` counts them)."""
 
     guard = threading.Lock()
-    open: dict[str, "_Database"] = {}
-    schema_ready: set[str] = set()
+    open: ClassVar[dict[str, _Database]] = {}  # one per file, shared by every session of this process
+    schema_ready: ClassVar[set[str]] = set()
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con, self.users = con, 0

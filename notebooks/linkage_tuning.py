@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:
 
 from hssk import config as hssk_config
 from hssk.db import connect
-from hssk.link import model, persons, predict, prepare, train
+from hssk.link import labelling, model, persons, predict, prepare, train
 from hssk.link.evaluate import evaluate as evaluate_linkage
 from hssk.link.run import linkage_config, with_thresholds
 
@@ -75,9 +75,11 @@ print("Ngưỡng hiện tại: trên", SETTINGS["upper"], "— dưới", SETTING
 # Bản sao trong bộ nhớ của cơ sở dữ liệu nguồn (chỉ các bảng cần cho ghép nối), hoặc bộ dữ liệu mẫu mới tạo.
 
 # %%
-TABLES = ["import_batches", "import_files", "clean", "decisions", "persons", "person_records"]
+TABLES = ["import_batches", "import_files", "clean", "decisions", "persons", "person_records",
+          "label_rounds", "label_pairs", "labels"]
 work = connect(":memory:")
 prepare.ensure_schema(work)
+labelling.ensure_schema(work)
 
 
 def has_rows(path: str | None) -> bool:
@@ -273,6 +275,33 @@ if len(decided) >= 5:
     labels_table = linker.table_management.register_table(decided, "reviewer_labels", overwrite=True)
     show(linker.evaluation.accuracy_analysis_from_labels_table(
         labels_table, output_type="precision_recall"), "precision_recall_nguoi_duyet")
+
+# %% [markdown]
+# ### Ước lượng từ đợt gắn nhãn mù (nhãn của chính trạm)
+# Trên trang *Đối soát*, thẻ gắn nhãn mù lấy mẫu các cặp theo từng dải điểm và cho người duyệt gắn nhãn mà không
+# thấy điểm; ở đây ước lượng độ chính xác và độ bao phủ (khoảng tin cậy 95 %) từ đợt gần nhất. Với dữ liệu mẫu chưa
+# có đợt nào, một đợt được tạo trên bản sao và gắn nhãn theo dữ liệu đúng, để thấy cách đọc bảng.
+
+# %%
+round_id = labelling.latest_round(work)
+if round_id is None and "truth_uid" in frame.columns:
+    round_id = labelling.draw_sample(work, per_band=20, seed=SEED, user="notebook")
+    truth_of = frame.set_index("unique_id")["truth_uid"]
+    while (pair := labelling.next_pair(work, round_id)) is not None:
+        same = truth_of.get(pair["record_key_l"]) == truth_of.get(pair["record_key_r"])
+        labelling.record_label(work, round_id, pair["position"], "same" if same else "different", "notebook")
+if round_id is not None:
+    done_labels, total_labels = labelling.progress(work, round_id)
+    print(f"Đợt gắn nhãn số {round_id}: {done_labels}/{total_labels} cặp đã gắn nhãn")
+    if done_labels >= 10:
+        estimate = labelling.estimate(work, round_id)
+        display(estimate.table.round(4).rename(columns={
+            "threshold": "ngưỡng", "precision": "độ chính xác", "precision_lo": "thấp nhất (95 %)",
+            "precision_hi": "cao nhất (95 %)", "recall": "độ bao phủ", "recall_lo": "thấp nhất (95 %) ",
+            "recall_hi": "cao nhất (95 %) "}).head(40))
+        print("Ngưỡng đề xuất (trên, dưới):", labelling.suggest_thresholds(estimate))
+else:
+    print("Chưa có đợt gắn nhãn nào: hãy tạo một đợt trên trang Đối soát.")
 
 # %% [markdown]
 # ### Quy tắc chọn

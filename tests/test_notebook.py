@@ -73,6 +73,9 @@ def test_notebook_runs_offline_and_saves_model_and_thresholds(notebook_env):
         assert "cdn.jsdelivr" not in html and "<script src=\"http" not in html
         assert "vegaEmbed" in html or "vega-embed" in html
     assert not any(out.get("output_type") == "error" for out in outputs)
+    # the blind labelling round's estimate, with its intervals and suggested thresholds
+    printed = "".join(out.get("text", "") for out in outputs if out.get("output_type") == "stream")
+    assert "Đợt gắn nhãn số 1" in printed and "Ngưỡng đề xuất (trên, dưới)" in printed
 
 
 def test_notebook_is_a_percent_script_without_outputs():

@@ -7,23 +7,19 @@ person has the app open succeeds, and what the command changed shows on the pers
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import openpyxl
 import pytest
 from test_app import PASSWORD, USERS
 from test_app_data import demo  # noqa: F401  (session fixture: demo database and its files)
-from test_browser import CHROMIUM, free_port
+from test_browser import CHROMIUM
 
-from hssk import config
 from hssk.fmt import vn_int
+from tests.live_app import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,29 +37,8 @@ def live(demo, tmp_path_factory):
     db_file = base / "hssk.duckdb"
     for path in Path(demo["path"]).parent.glob(Path(demo["path"]).name + "*"):  # the database and its audit keys
         shutil.copy(path, base / path.name.replace(Path(demo["path"]).name, db_file.name, 1))
-    shutil.copy(config.CONFIG_PATH, base / "config.toml")
-    env = {**os.environ, "HSSK_DB": str(db_file), "HSSK_CONFIG": str(base / "config.toml")}
-    port = free_port()
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start: " + (base / "server.log").read_text())
-        yield {"url": url, "db": db_file, "env": env, "dir": base, "files": Path(demo["path"]).parent / "files"}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
+    with serving(db_file, base) as app:
+        yield {**app, "files": Path(demo["path"]).parent / "files"}
 
 
 @pytest.fixture(scope="module")

@@ -10,23 +10,17 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import openpyxl
 import pytest
 from test_app_data import demo  # noqa: F401  (session fixture: demo database, kpi --json, identifiers)
 
-from hssk import config
 from hssk.fmt import vn_int, vn_pct
+from tests.live_app import CHROMIUM, free_port, serving  # noqa: F401  (other browser tests import them here)
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("HSSK_ARTIFACTS", ROOT / "tests" / "artifacts"))
 HEAD, VIEWER, PASSWORD = "truongtram", "canboxem", "mat-khau-du-dai-2026"
 VIEWER_PASSWORD = "ba con ca boi duoi ao"
@@ -37,41 +31,14 @@ VIEWER_PASSWORD = "ba con ca boi duoi ao"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo, tmp_path_factory):
     """`streamlit run app.py` on a copy of the demo database that has no account yet."""
     base = tmp_path_factory.mktemp("browser")
     db_file = base / "hssk.duckdb"
     shutil.copy(demo["pristine"], db_file)
-    shutil.copy(config.CONFIG_PATH, base / "config.toml")
-    port = free_port()
-    env = {**os.environ, "HSSK_DB": str(db_file), "HSSK_CONFIG": str(base / "config.toml")}
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start: " + (base / "server.log").read_text())
-        yield {"url": url, "db": db_file, "log": base / "server.log", "dir": base}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
+    with serving(db_file, base) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

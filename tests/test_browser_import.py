@@ -7,26 +7,22 @@ No request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from test_app import PASSWORD, USERS
 from test_app_data import demo  # noqa: F401  (session fixture: demo database with one account per role)
-from test_browser import ARTIFACTS, CHROMIUM, free_port, go, idle
+from test_browser import ARTIFACTS, CHROMIUM, go, idle
 
-from hssk import config, db
+from hssk import db
 from hssk.fmt import vn_int
 from tests.files import write_csv, write_raw_xlsx
+from tests.live_app import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -36,31 +32,9 @@ ALIVE = "Dân số còn sống (theo DS dân cư)"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
 
-@contextmanager
 def serve(db_file: Path, base: Path):
-    """`streamlit run app.py` on `db_file` on a free loopback port; its process group ends with the block."""
-    shutil.copy(config.CONFIG_PATH, base / "config.toml")
-    port = free_port()
-    env = {**os.environ, "HSSK_DB": str(db_file), "HSSK_CONFIG": str(base / "config.toml")}
-    with open(base / "server.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(120):
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.25)
-            else:
-                pytest.fail("streamlit did not start: " + (base / "server.log").read_text())
-            yield {"url": url, "dir": base, "proc": proc, "log": base / "server.log"}
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
+    """`streamlit run app.py` on `db_file` (tests.live_app.serving)."""
+    return serving(db_file, base)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,7 @@ so eight such gestures store eight decisions and show no error. No request leave
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -17,9 +12,12 @@ from pathlib import Path
 import pytest
 from test_app import PASSWORD, USERS
 from test_app_data import demo  # noqa: F401  (session fixture: demo database with one account per role)
-from test_browser import ARTIFACTS, CHROMIUM, free_port, idle
+from test_browser import ARTIFACTS, CHROMIUM, idle
 
 from hssk import config, db
+from hssk.link import run_linkage
+from hssk.link.run import with_thresholds
+from tests.live_app import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 REASON = "Lý do (bắt buộc khi chấp nhận hoặc từ chối)"
@@ -47,32 +45,18 @@ def server(demo, tmp_path_factory):
     base = tmp_path_factory.mktemp("reruns")
     db_file = base / "hssk.duckdb"
     shutil.copy(demo["path"], db_file)
-    shutil.copy(config.CONFIG_PATH, base / "config.toml")
-    port = free_port()
-    env = {**os.environ, "HSSK_DB": str(db_file), "HSSK_CONFIG": str(base / "config.toml")}
-    with open(base / "server.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(120):
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.25)
-            else:
-                pytest.fail("streamlit did not start: " + (base / "server.log").read_text())
-            def stop():  # DuckDB lets one process open the file: the test reads it once the app has stopped
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                    proc.wait(timeout=20)
-
-            yield {"url": url, "db": db_file, "log": base / "server.log", "stop": stop}
-        finally:
-            stop()
+    # Eight decisions need eight pairs waiting: with a stricter upper threshold more pairs wait for a reviewer
+    # (the demo commune's own queue holds only a few).
+    cfg = config.load_config()
+    cfg["linkage"] = with_thresholds(0.999999, cfg["linkage"].get("lower", 0.5), cfg)
+    con = db.connect(db_file)
+    try:
+        run_linkage(con, config=cfg)
+        assert con.execute("select count(*) from review_queue").fetchall()[0][0] >= 8
+    finally:
+        con.close()
+    with serving(db_file, base) as app:
+        yield app
 
 
 def test_eight_fast_type_enter_click_decisions_are_all_stored(server):

@@ -5,18 +5,13 @@ and F5 then shows the login form."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, free_port, idle
+from test_browser import CHROMIUM, idle
 
-from hssk import auth, config, db
+from hssk import auth, db
+from tests.live_app import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAD, VIEWER, PASSWORD = "truongtram", "canboxem", "mat-khau-du-dai-2026"
@@ -34,29 +29,8 @@ def server(tmp_path_factory):
     auth.create_first_admin(con, HEAD, PASSWORD, "Nguyễn Thị Hoa")
     auth.create_user(con, VIEWER, PASSWORD, "xem", "Cán bộ xem", created_by=HEAD, must_change_password=False)
     con.close()
-    (base / "config.toml").write_bytes(config.CONFIG_PATH.read_bytes())
-    port = free_port()
-    env = {**os.environ, "HSSK_DB": str(db_file), "HSSK_CONFIG": str(base / "config.toml")}
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("streamlit did not start: " + (base / "server.log").read_text())
-        yield {"url": url, "log": base / "server.log"}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
+    with serving(db_file, base) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,6 @@
+-- name:   state_version
+-- title:  A cheap token of the data state (hssk.data_state.version)
+-- grain:  one row
 -- A cheap token of the data state (hssk.data_state.version). `data` changes with every import or undo, village
 -- mapping and decision on a record to enter; `history` with every KPI snapshot (the trend and the report's
 -- change since last month), so recording a snapshot does not make the KPIs themselves be computed again.

@@ -1,3 +1,6 @@
+-- name:   state_version_link
+-- title:  The linkage part of the data-state token
+-- grain:  one row
 -- The linkage part of the data-state token (the link tables exist after the first linkage run): every run
 -- started or finished, and every reviewer decision or undo.
 select concat_ws('.',

@@ -290,7 +290,7 @@ def test_the_command_line_imports_a_folder_and_refuses_a_bad_file(tmp_path, caps
     write(folder / "a.xml", envelope([("XML1", b64(xml1_130("LK1")))], [("XML1", b64(xml1_4210("LK2")))]))
     db = tmp_path / "db.duckdb"
     assert main(["import", str(folder), "--kind", "claims", "--db", str(db)]) == 0
-    assert "Đã nhập 2 dòng (claims)" in capsys.readouterr().out
+    assert "Đã nhập 2 dòng (Hồ sơ giám định BHYT" in capsys.readouterr().out  # the kind in words, never its code
     write(folder / "b.xml", BILLION_LAUGHS)
     assert main(["import", str(folder), "--kind", "claims", "--db", str(db)]) == 2
     err = capsys.readouterr().err

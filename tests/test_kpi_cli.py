@@ -37,7 +37,7 @@ def test_kpi_json_prints_the_figures_and_records_a_snapshot(db, capsys):
     assert main(["kpi", "--no-snapshot", "--as-of", "2026-03-31", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "tính đến ngày 31/03/2026" in out
-    assert "Toàn xã" in out and "71,4%" in out and "71.4" not in out
+    assert "Toàn xã" in out and "71,4 %" in out and "71.4" not in out
     assert snapshots(db)[0] == 1
 
 

@@ -41,11 +41,11 @@ def format_summary(result: dict) -> str:
         lines.append(f"{village[:18]:<18} {v['residents_alive']:>7} {v['with_record']:>8} {pct(v['coverage']):>7} "
                      f"{pct(v['kpi_admin']):>11} {pct(v['kpi_health']):>9} {v['duplicate_persons']:>6} "
                      f"{v['deceased_with_record']:>7} {v['off_register_records']:>9}")
-    from hssk.config import load_config
+    from hssk.config import campaign
 
-    campaign = load_config().get("campaign", {})
-    lines.append(f"Mục tiêu: hành chính ≥ {vn_pct(campaign.get('target_admin', 0.95), 0)}, sức khỏe ≥ "
-                 f"{vn_pct(campaign.get('target_health', 0.90), 0)}. In đầy đủ: thêm --json.")
+    targets = campaign().targets
+    lines.append(f"Mục tiêu: hành chính ≥ {vn_pct(targets['kpi_admin'], 0)}, sức khỏe ≥ "
+                 f"{vn_pct(targets['kpi_health'], 0)}. In đầy đủ: thêm --json.")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from hssk import audit
 from hssk.config import ROOT, load_config, station_model_path
-from hssk.db import replace_rows
+from hssk.db import registered, replace_rows, transaction
 from hssk.errors import HsskError
 from hssk.fmt import vn_decimal, vn_int
 from hssk.ingest.store import data_version
@@ -300,45 +300,21 @@ def _kept_near(con, records: pa.Table, is_new: pa.Array, new_near: pa.Table | No
 
 
 def _store_near(con: duckdb.DuckDBPyConnection, run_id: int, near: pa.Table) -> None:
-    con.register("_link_near_arrow", near)
-    try:
-        con.execute("begin transaction")
+    with registered(con, "_link_near_arrow", near), transaction(con):
         replace_rows(con, "link_near_misses", "select ?, record_key_l, record_key_r, kind_l, kind_r, "
                      "match_probability from _link_near_arrow", [run_id])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("_link_near_arrow")
 
 
 def _store_pairs(con: duckdb.DuckDBPyConnection, run_id: int, pairs: pa.Table) -> None:
     """Keep one run of pairs: the new run replaces the previous ones."""
-    con.register("_link_pairs_arrow", pairs)
-    try:
-        con.execute("begin transaction")
+    with registered(con, "_link_pairs_arrow", pairs), transaction(con):
         replace_rows(con, "link_predictions", "select ?, record_key_l, record_key_r, kind_l, kind_r, "
                      "match_probability, match_weight, names_differ from _link_pairs_arrow", [run_id])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("_link_pairs_arrow")
 
 
 def _store_state(con: duckdb.DuckDBPyConnection, records: pa.Table) -> None:
-    con.register("_link_state_arrow", records.select(["unique_id", "features_hash"]))
-    try:
-        con.execute("begin transaction")
+    with registered(con, "_link_state_arrow", records.select(["unique_id", "features_hash"])), transaction(con):
         replace_rows(con, "link_record_state", "select unique_id, features_hash from _link_state_arrow")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("_link_state_arrow")
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> dict | None:

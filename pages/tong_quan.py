@@ -28,7 +28,8 @@ if session.first_time_in_state("kpi_snapshot"):
             session.forget_version()
 
 overall, names, targets = result["overall"], labels.kpi_labels(), config.campaign().targets
-st.caption(f"Chỉ tiêu tính cho ngày {vn_date(pd.Timestamp(result['as_of']))} (tuổi, hạn thẻ, người đã mất tính đến ngày này).")
+st.caption(f"Chỉ tiêu tính cho ngày {vn_date(pd.Timestamp(result['as_of']))} "
+           "(tuổi, hạn thẻ, người đã mất tính đến ngày này).")
 
 left, right = st.columns(2)
 for column, key in ((left, "kpi_admin"), (right, "kpi_health")):

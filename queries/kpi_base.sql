@@ -228,3 +228,20 @@ create or replace temp table kpi_people_dates (cached_as_of date);
 
 create or replace temp macro kpi_people(as_of) as table
 select * exclude (cached_as_of) from kpi_people_cache where cached_as_of = cast(as_of as date);
+
+-- The applicable health categories a resident with a record has filled in none of their records (the health
+-- worklist and the fill suggestions both start here).
+create or replace temp macro kpi_health_gaps(as_of) as table
+with people as (
+    select * from kpi_people(as_of) where is_resident and n_records >= 1 and not is_health_ok
+)
+select person_id, village, 'chronic_disease' as category from people where not has_chronic_disease
+union all
+select person_id, village, 'vaccination' from people where not has_vaccination
+union all
+select person_id, village, 'medical_history' from people where not has_medical_history
+union all
+select person_id, village, 'reproductive_health' from people
+where needs_reproductive_health and not has_reproductive_health
+union all
+select person_id, village, 'infectious_disease' from people where not has_infectious_disease;

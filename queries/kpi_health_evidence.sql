@@ -97,24 +97,7 @@ select *, name || coalesce(' (' || code || ')', '') as value from care_evidence;
 create or replace temp macro kpi_health_suggestions(as_of) as table
 with
 
-people as (
-    select *
-    from kpi_people(as_of)
-    where is_resident and n_records >= 1 and not is_health_ok
-),
-
-missing as (
-    select person_id, village, 'chronic_disease' as category from people where not has_chronic_disease
-    union all
-    select person_id, village, 'vaccination' from people where not has_vaccination
-    union all
-    select person_id, village, 'medical_history' from people where not has_medical_history
-    union all
-    select person_id, village, 'reproductive_health' from people
-    where needs_reproductive_health and not has_reproductive_health
-    union all
-    select person_id, village, 'infectious_disease' from people where not has_infectious_disease
-),
+missing as (select * from kpi_health_gaps(as_of)),
 
 ranked as (
     select

@@ -5,29 +5,11 @@
 -- grain:  one row per (person, missing category); record_id = the record to fill (the one to keep)
 -- params: $as_of DATE -- reference date (age for reproductive health)
 --         $village VARCHAR -- register village; NULL = every village
--- reads:  kpi_people, kpi_records (queries/kpi_base.sql), kpi_health_evidence (queries/kpi_health_evidence.sql)
+-- reads:  kpi_health_gaps, kpi_records (queries/kpi_base.sql), kpi_health_evidence (queries/kpi_health_evidence.sql)
 with
 
-people as (
-    select *
-    from kpi_people($as_of)
-    where is_resident
-        and n_records >= 1
-        and not is_health_ok
-        and ($village is null or village = $village)
-),
-
 missing as (
-    select person_id, village, 'chronic_disease' as category from people where not has_chronic_disease
-    union all
-    select person_id, village, 'vaccination' from people where not has_vaccination
-    union all
-    select person_id, village, 'medical_history' from people where not has_medical_history
-    union all
-    select person_id, village, 'reproductive_health' from people
-    where needs_reproductive_health and not has_reproductive_health
-    union all
-    select person_id, village, 'infectious_disease' from people where not has_infectious_disease
+    select * from kpi_health_gaps($as_of) where $village is null or village = $village
 ),
 
 -- What linked care events and claim visits say per category (queries/kpi_health_evidence.sql: care events by
